@@ -1,1 +1,16 @@
+//! Gongzhi (共治) HTTP API: actix-web application, role- and jurisdiction-scoped endpoints,
+//! problem+json errors, the OpenAPI contract, and the demo city.
 
+pub mod app;
+pub mod auth;
+pub mod common;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod json;
+pub mod middleware;
+pub mod routes;
+pub mod state;
+
+pub use app::{build_app, openapi};
+pub use state::AppState;

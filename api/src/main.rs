@@ -1,1 +1,149 @@
-fn main(){}
+//! The `gongzhi` binary: serve the API, run migrations, create an administrator, load the demo
+//! city, or print the OpenAPI contract.
+
+use actix_web::{web, HttpServer};
+use clap::{Parser, Subcommand};
+use gongzhi_api::auth::password;
+use gongzhi_api::config::Config;
+use gongzhi_api::{build_app, demo, AppState};
+use gongzhi_domain::clock::{Clock, SystemClock};
+use gongzhi_domain::role::Role;
+use gongzhi_persistence::accounts::{self, AccountRow, KIND_PERSON, STATUS_ACTIVE};
+use gongzhi_persistence::db::redact_url;
+use gongzhi_persistence::{new_id, to_db, Db, DbOptions};
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "gongzhi", version, about = "Gongzhi (共治) community-governance platform backend")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default). Applies pending migrations first.
+    Serve {
+        /// Load the demo city (or reset its passwords) and print its accounts.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a platform-wide system_admin with a random password, printed once.
+    CreateAdmin {
+        #[arg(long, default_value = "admin")]
+        login: String,
+    },
+    /// Load the demo city (or reset its passwords) and print its accounts.
+    Demo,
+    /// Print the OpenAPI contract (or write it to a file).
+    Openapi {
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+}
+
+fn fail(msg: impl std::fmt::Display) -> ! {
+    eprintln!("gongzhi: {msg}");
+    std::process::exit(1)
+}
+
+fn open_db(cfg: &Config) -> Db {
+    let db = Db::connect(&cfg.database_url, &DbOptions { pool_size: cfg.pool_size, ..Default::default() }).unwrap_or_else(|e| fail(e));
+    match db.migrate() {
+        Ok(applied) if !applied.is_empty() => tracing::info!(count = applied.len(), "applied migrations"),
+        Ok(_) => {}
+        Err(e) => fail(e),
+    }
+    db
+}
+
+/// Creates a platform-wide administrator with a one-time password; `None` when the login exists.
+fn create_admin(db: &Db, login: &str, clock: &dyn Clock) -> Option<String> {
+    let pw = password::random_password();
+    let hash = password::hash(&pw);
+    let now = clock.now();
+    db.write(|c| {
+        if accounts::login_taken(c, login)? {
+            return Ok(None);
+        }
+        accounts::insert(
+            c,
+            &AccountRow {
+                id: new_id(),
+                kind: KIND_PERSON.into(),
+                login: login.into(),
+                display_name: "Platform administrator".into(),
+                phone: None,
+                secret_hash: hash,
+                role: Role::SystemAdmin.as_str().into(),
+                jurisdiction_id: None,
+                path: "/".into(),
+                department_id: None,
+                organisation_id: None,
+                status: STATUS_ACTIVE.into(),
+                must_change_password: true,
+                created_at: to_db(now),
+                updated_at: to_db(now),
+                last_login_at: None,
+            },
+        )?;
+        Ok(Some(pw.clone()))
+    })
+    .unwrap_or_else(|e| fail(e))
+}
+
+fn print_demo(db: &Db, clock: &dyn Clock) {
+    let city = demo::load(db, clock.now(), |_| password::random_password()).unwrap_or_else(|e| fail(e));
+    println!("Demo city 海门区 loaded. Accounts (passwords are new on every load):");
+    for (login, role, pw) in &city.accounts {
+        println!("  {login:<18} {:<20} {pw}", role.as_str());
+    }
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("GONGZHI_LOG").unwrap_or_else(|_| "info".into()))
+        .json()
+        .init();
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve { demo: false });
+    if let Command::Openapi { out } = &command {
+        let json = gongzhi_api::openapi().to_pretty_json().unwrap_or_else(|e| fail(e));
+        match out {
+            Some(p) => std::fs::write(p, json + "\n").unwrap_or_else(|e| fail(format!("cannot write {}: {e}", p.display()))),
+            None => println!("{json}"),
+        }
+        return;
+    }
+    let cfg = Config::from_env().unwrap_or_else(|e| fail(e));
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let db = open_db(&cfg);
+    match command {
+        Command::Migrate => println!("migrations applied to {}", redact_url(&cfg.database_url)),
+        Command::CreateAdmin { login } => match create_admin(&db, &login, clock.as_ref()) {
+            Some(pw) => println!("created system_admin '{login}' with one-time password: {pw}\n(it must be changed at first login)"),
+            None => fail(format!("an account '{login}' already exists")),
+        },
+        Command::Demo => print_demo(&db, clock.as_ref()),
+        Command::Serve { demo } => {
+            if demo {
+                print_demo(&db, clock.as_ref());
+            } else if db.read(accounts::count_all).unwrap_or_else(|e| fail(e)) == 0 {
+                if let Some(pw) = create_admin(&db, "admin", clock.as_ref()) {
+                    println!("empty database: created system_admin 'admin' with one-time password: {pw}\n(it is shown only now and must be changed at first login)");
+                }
+            }
+            let bind = cfg.bind.clone();
+            let state = web::Data::new(AppState::new(db, cfg, clock));
+            println!("gongzhi listening on http://{bind} (API docs: http://{bind}/docs/)");
+            let server = HttpServer::new(move || build_app(state.clone()))
+                .bind(&bind)
+                .unwrap_or_else(|e| fail(format!("cannot listen on {bind}: {e}")))
+                .run();
+            actix_web::rt::System::new().block_on(server).unwrap_or_else(|e| fail(e));
+        }
+        Command::Openapi { .. } => unreachable!("handled above"),
+    }
+}

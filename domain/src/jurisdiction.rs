@@ -8,6 +8,7 @@ use crate::DomainError;
 use serde::{Deserialize, Serialize};
 
 /// Level of a jurisdiction node.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {

@@ -1,1 +1,47 @@
+//! Gongzhi (共治) persistence: one portable schema over SQLite and PostgreSQL, per-backend
+//! embedded migrations, the connection pool, and query functions per aggregate.
 
+pub mod accounts;
+pub mod audit;
+pub mod db;
+pub mod departments;
+pub mod error;
+pub mod idempotency;
+pub mod jurisdictions;
+pub mod schema;
+pub mod tokens;
+
+pub use db::{Backend, Db, DbConnection, DbOptions};
+pub use error::{StoreError, StoreResult};
+
+/// A fresh time-ordered id (UUIDv7): ordering by id is ordering by creation.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Converts an instant to the stored form (UTC, naive, microseconds).
+pub fn to_db(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    gongzhi_domain::clock::truncate(t).naive_utc()
+}
+
+/// Converts a stored timestamp back to UTC.
+pub fn from_db(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    t.and_utc()
+}
+
+/// Keyset page: rows after `cursor` (an id) in id order, `limit + 1` fetched to know if more exist.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Id of the last item when another page follows.
+    pub next: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from `limit + 1` fetched rows.
+    pub fn from_rows(mut rows: Vec<T>, limit: i64, id: impl Fn(&T) -> String) -> Self {
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next = if more { rows.last().map(&id) } else { None };
+        Page { items: rows, next }
+    }
+}

@@ -1,0 +1,105 @@
+//! The application factory and the OpenAPI document.
+
+use crate::error::{query_error, ApiError};
+use crate::routes;
+use crate::state::AppState;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{get, web, App};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::{scope, AppExt, UtoipaApp};
+use utoipa_swagger_ui::SwaggerUi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Gongzhi (共治) community-governance API",
+        description = "One API for residents' and grid workers' apps, departments' systems and auditors: \
+requests (三事分流), clearance (准入清单), ledgers (电子台账), social organisations (社会组织) and evaluation (双评议). \
+Errors are RFC 9457 problem details (application/problem+json) with a stable `code`. Lists use cursor pagination \
+(`limit` ≤ 100, `cursor` → `next_cursor`). Every response carries `X-Request-Id`.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "auth", description = "Login, tokens, registration, own account (认证)"),
+        (name = "jurisdictions", description = "District → street → community → grid tree (行政区划/网格)"),
+        (name = "departments", description = "Government departments (职能部门)"),
+        (name = "accounts", description = "Accounts and service accounts (账号)"),
+        (name = "audit", description = "Audit log (审计日志)"),
+        (name = "public", description = "Public, unauthenticated information (公开信息)"),
+        (name = "health", description = "Probes"),
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut bearer = Http::new(HttpAuthScheme::Bearer);
+        bearer.bearer_format = Some("JWT".into());
+        bearer.description = Some("Access token from /api/v1/auth/login or /api/v1/auth/token".into());
+        components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
+    }
+}
+
+/// Registers every documented route on a utoipa app.
+fn register<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.openapi(ApiDoc::openapi())
+        .service(routes::health::healthz)
+        .service(routes::health::readyz)
+        .service(scope::scope("/api/v1").configure(routes::configure))
+}
+
+/// The serialized OpenAPI document, computed once at start-up.
+pub struct OpenApiJson(pub String);
+
+/// The OpenAPI contract of this API (this document).
+#[utoipa::path(tag = "health", responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
+#[get("/openapi.json")]
+pub async fn openapi_json(spec: web::Data<OpenApiJson>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().content_type("application/json").body(spec.0.clone())
+}
+
+/// The OpenAPI document exactly as served at `/api/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    register(App::new().into_utoipa_app()).split_for_parts().1
+}
+
+/// Builds the whole application: routes, extractor configuration, middleware, docs.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>> {
+    let limit = state.config.max_body_bytes;
+    let (app, api) = register(App::new().into_utoipa_app().map(|app| {
+        app.app_data(state)
+            .app_data(web::FormConfig::default().limit(limit).error_handler(|e, _| {
+                let code = match e {
+                    actix_web::error::UrlencodedError::Overflow { .. } => "payload_too_large",
+                    _ => "invalid_body",
+                };
+                let status = if code == "payload_too_large" {
+                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+                } else {
+                    actix_web::http::StatusCode::BAD_REQUEST
+                };
+                ApiError::new(status, code, e.to_string()).into()
+            }))
+            .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(e).into()))
+            .app_data(web::PayloadConfig::default().limit(limit))
+    }))
+    .split_for_parts();
+    let spec = web::Data::new(OpenApiJson(api.to_pretty_json().expect("the OpenAPI document serializes")));
+    app.app_data(spec)
+        .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")))
+        .service(web::redirect("/docs", "/docs/"))
+        .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::not_found("route")) }))
+        .wrap(actix_web::middleware::from_fn(crate::middleware::request_id))
+}
+

@@ -1,0 +1,119 @@
+//! Pieces every resource uses: pagination, the audit record, time formatting.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use base64::Engine;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use gongzhi_domain::paging::Limit;
+use gongzhi_persistence::{audit, new_id, to_db, DbConnection, StoreResult};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// Cursor pagination parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<i64>,
+    /// Opaque cursor from the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    /// Validated limit and the decoded cursor (the last id of the previous page).
+    pub fn parse(&self) -> ApiResult<(i64, Option<String>)> {
+        let limit = Limit::parse(self.limit)?.get();
+        let cursor = match self.cursor.as_deref() {
+            None | Some("") => None,
+            Some(c) => Some(decode_cursor(c)?),
+        };
+        Ok((limit, cursor))
+    }
+}
+
+pub fn encode_cursor(id: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+fn decode_cursor(c: &str) -> ApiResult<String> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .filter(|s| uuid::Uuid::parse_str(s).is_ok())
+        .ok_or_else(|| {
+            let mut e = ApiError::validation(vec![gongzhi_domain::FieldError::new("cursor", "invalid_cursor", "the cursor is not one this API issued")]);
+            e.status = actix_web::http::StatusCode::BAD_REQUEST;
+            e.code = "invalid_query".into();
+            e
+        })
+}
+
+/// Declares a page type `$name` of `$item` for OpenAPI (`items` and `next_cursor`).
+#[macro_export]
+macro_rules! page_type {
+    ($name:ident, $item:ty) => {
+        /// A page of results; pass `next_cursor` as `cursor` to get the next one.
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            /// Absent on the last page.
+            pub next_cursor: Option<String>,
+        }
+
+        impl $name {
+            pub fn from_rows<R>(rows: Vec<R>, limit: i64, id: impl Fn(&R) -> String, view: impl Fn(R) -> $item) -> Self {
+                let page = gongzhi_persistence::Page::from_rows(rows, limit, id);
+                $name { items: page.items.into_iter().map(view).collect(), next_cursor: page.next.as_deref().map($crate::common::encode_cursor) }
+            }
+        }
+    };
+}
+
+/// Formats a stored timestamp as RFC 3339 UTC.
+pub fn ts(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+/// Appends one audit-log row inside the caller's write transaction.
+#[allow(clippy::too_many_arguments)]
+pub fn record(
+    conn: &mut DbConnection,
+    actor: Option<&Caller>,
+    request_id: &str,
+    now: DateTime<Utc>,
+    action: &str,
+    target_type: &str,
+    target_id: Option<&str>,
+    path: &str,
+    detail: serde_json::Value,
+) -> StoreResult<()> {
+    audit::insert(
+        conn,
+        &audit::AuditRow {
+            id: new_id(),
+            at: to_db(now),
+            actor_id: actor.map(|c| c.scope.account_id.clone()),
+            actor_role: actor.map(|c| c.scope.role.as_str().to_string()),
+            action: action.into(),
+            target_type: target_type.into(),
+            target_id: target_id.map(str::to_string),
+            path: path.into(),
+            request_id: request_id.into(),
+            detail: detail.to_string(),
+        },
+    )
+}
+
+/// Records an action of an authenticated caller.
+pub fn audit(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    now: DateTime<Utc>,
+    action: &str,
+    target: (&str, &str),
+    path: &str,
+    detail: serde_json::Value,
+) -> StoreResult<()> {
+    record(conn, Some(caller), &caller.request_id, now, action, target.0, Some(target.1), path, detail)
+}

@@ -1,0 +1,42 @@
+//! Shared application state.
+
+use crate::auth::jwt::JwtKeys;
+use crate::auth::limit::LoginLimiter;
+use crate::config::Config;
+use gongzhi_domain::clock::Clock;
+use gongzhi_persistence::{Db, StoreResult};
+use std::sync::Arc;
+
+pub struct AppState {
+    pub db: Db,
+    pub config: Config,
+    pub clock: Arc<dyn Clock>,
+    pub jwt: JwtKeys,
+    pub limiter: LoginLimiter,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config, clock: Arc<dyn Clock>) -> Self {
+        let jwt = JwtKeys::new(&config);
+        let limiter = LoginLimiter::new(config.login_per_account, config.login_per_address);
+        AppState { db, config, clock, jwt, limiter }
+    }
+
+    /// Runs blocking database reads off the async executor.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut gongzhi_persistence::DbConnection) -> StoreResult<T> + Send + 'static,
+    ) -> crate::error::ApiResult<T> {
+        let db = self.db.clone();
+        Ok(actix_web::web::block(move || db.read(f)).await??)
+    }
+
+    /// Runs one write transaction off the async executor.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut gongzhi_persistence::DbConnection) -> StoreResult<T> + Send + 'static,
+    ) -> crate::error::ApiResult<T> {
+        let db = self.db.clone();
+        Ok(actix_web::web::block(move || db.write(f)).await??)
+    }
+}

@@ -1,0 +1,6 @@
+DROP TABLE idempotency_keys;
+DROP TABLE audit_log;
+DROP TABLE refresh_tokens;
+DROP TABLE accounts;
+DROP TABLE departments;
+DROP TABLE jurisdictions;

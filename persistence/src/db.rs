@@ -1,0 +1,217 @@
+//! Connections: one binary, two backends. `postgres://…` selects PostgreSQL; anything else
+//! (`sqlite:PATH`, `sqlite://PATH` or a plain path) selects the embedded SQLite database.
+//!
+//! SQLite allows one writer at a time; a deferred transaction that upgrades from read to write
+//! can fail with SQLITE_BUSY. Gongzhi therefore keeps two pools: writes go through a pool of a
+//! single connection (writes queue in order, no upgrade deadlocks), reads through a larger pool
+//! (WAL lets them proceed beside the writer). On PostgreSQL both names refer to one pool.
+
+use crate::error::{StoreError, StoreResult};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either backend; query code is written once against this type.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+}
+
+/// Splits a database URL into its backend and the string the driver wants.
+pub fn parse_url(url: &str) -> (Backend, String) {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        (Backend::Postgres, url.to_string())
+    } else {
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+        (Backend::Sqlite, path.to_string())
+    }
+}
+
+/// Hides a password in a URL before it is logged or shown.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Opens connections of the configured backend and reports the driver's real error.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    backend: Backend,
+    target: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{0}")]
+    Connection(#[from] diesel::ConnectionError),
+    #[error("{0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        match self.backend {
+            Backend::Postgres => Ok(DbConnection::Pg(PgConnection::establish(&self.target)?)),
+            Backend::Sqlite => {
+                let mut c = SqliteConnection::establish(&self.target)?;
+                c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
+                Ok(DbConnection::Sqlite(c))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        conn.batch_execute("SELECT 1").map_err(ConnectError::Query)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Connections in the read pool (PostgreSQL: the only pool).
+    pub pool_size: u32,
+    pub connect_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions { pool_size: 8, connect_timeout: Duration::from_secs(10) }
+    }
+}
+
+pub type Conn = PooledConnection<Manager>;
+
+/// The database: a backend and its pools.
+#[derive(Clone)]
+pub struct Db {
+    backend: Backend,
+    read: Pool<Manager>,
+    write: Pool<Manager>,
+}
+
+impl Db {
+    /// Connects, failing fast with the driver's own message (server down, bad URL, unwritable
+    /// file) rather than a pool time-out.
+    pub fn connect(url: &str, opts: &DbOptions) -> StoreResult<Db> {
+        let (backend, target) = parse_url(url);
+        let manager = Manager { backend, target: target.clone() };
+        if backend == Backend::Sqlite {
+            if let Some(dir) = std::path::Path::new(&target).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Unavailable(format!("cannot create the data directory {}: {e}", dir.display()))
+                })?;
+            }
+        }
+        let mut first = manager.connect().map_err(|e| {
+            StoreError::Unavailable(format!("cannot open the {} database at {}: {e}", backend.as_str(), redact_url(url)))
+        })?;
+        if backend == Backend::Sqlite {
+            // WAL is a property of the database file: set it once, before the pool opens.
+            first
+                .batch_execute("PRAGMA journal_mode = WAL;")
+                .map_err(|e| StoreError::Unavailable(format!("cannot enable WAL on {target}: {e}")))?;
+        }
+        drop(first);
+        let build = |size: u32| {
+            Pool::builder()
+                .max_size(size)
+                .min_idle(Some(1))
+                .connection_timeout(opts.connect_timeout)
+                .build_unchecked(manager.clone())
+        };
+        let read = build(opts.pool_size.max(1));
+        let write = match backend {
+            Backend::Sqlite => build(1),
+            Backend::Postgres => read.clone(),
+        };
+        Ok(Db { backend, read, write })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    fn get(pool: &Pool<Manager>) -> StoreResult<Conn> {
+        pool.get().map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// Runs read-only work on a pooled connection.
+    pub fn read<T>(&self, f: impl FnOnce(&mut DbConnection) -> StoreResult<T>) -> StoreResult<T> {
+        let mut conn = Self::get(&self.read)?;
+        f(&mut conn)
+    }
+
+    /// Runs `f` in one transaction on the writer connection: all of it or none of it.
+    pub fn write<T>(&self, f: impl FnOnce(&mut DbConnection) -> StoreResult<T>) -> StoreResult<T> {
+        let mut conn = Self::get(&self.write)?;
+        let conn: &mut DbConnection = &mut conn;
+        conn.transaction(f)
+    }
+
+    /// Applies pending migrations of the backend; returns the versions applied.
+    pub fn migrate(&self) -> StoreResult<Vec<String>> {
+        let mut conn = Self::get(&self.write)?;
+        let applied = match &mut *conn {
+            DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.iter().map(|m| m.to_string()).collect()),
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.iter().map(|m| m.to_string()).collect()),
+        };
+        applied.map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
+    }
+
+    /// Readiness: a trivial query on the read pool.
+    pub fn ping(&self) -> StoreResult<()> {
+        self.read(|c| c.batch_execute("SELECT 1").map_err(StoreError::Db))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(parse_url("postgres://u:p@h/db").0, Backend::Postgres);
+        assert_eq!(parse_url("postgresql://h/db").0, Backend::Postgres);
+        assert_eq!(parse_url("sqlite://data/g.db"), (Backend::Sqlite, "data/g.db".to_string()));
+        assert_eq!(parse_url("sqlite:data/g.db"), (Backend::Sqlite, "data/g.db".to_string()));
+        assert_eq!(parse_url("/tmp/x.db"), (Backend::Sqlite, "/tmp/x.db".to_string()));
+        assert_eq!(redact_url("postgres://gz:secret@db:5432/gz"), "postgres://gz:***@db:5432/gz");
+        assert_eq!(redact_url("postgres://db/gz"), "postgres://db/gz");
+    }
+}
