@@ -10,6 +10,7 @@ pub mod clock;
 pub mod error;
 pub mod jurisdiction;
 pub mod paging;
+pub mod request;
 pub mod role;
 
 pub use error::{DomainError, FieldError};
