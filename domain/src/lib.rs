@@ -12,6 +12,7 @@ macro_rules! named_enum {
         $($(#[$vmeta:meta])* $variant:ident = $s:literal,)+
     }) => {
         $(#[$meta])*
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         $vis enum $name {
             $($(#[$vmeta])* #[serde(rename = $s)] $variant,)+

@@ -37,7 +37,7 @@ fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
 fn authenticate(req: &HttpRequest) -> Result<(Caller, bool), ApiError> {
     let state = req.app_data::<web::Data<AppState>>().expect("AppState registered");
     let token = bearer(req)?;
-    let claims = state.jwt.verify(token).map_err(|e| {
+    let claims = state.jwt.verify(token, state.clock.now().timestamp()).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind as K;
         match e.kind() {
             K::ExpiredSignature => ApiError::unauthorized("token_expired", "the access token has expired; refresh it"),

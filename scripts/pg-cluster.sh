@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Starts or stops a throwaway PostgreSQL cluster for tests, on its own port and directory.
+#   scripts/pg-cluster.sh start DIR PORT   -> prints the admin URL (postgres://postgres@127.0.0.1:PORT/postgres)
+#   scripts/pg-cluster.sh stop DIR
+# Installs Debian's PostgreSQL server when it is missing. initdb and postgres refuse to run as
+# root, so as root they run as the `postgres` user.
+set -euo pipefail
+cmd=${1:?start|stop}; dir=${2:?directory}
+
+bindir() {
+    local b
+    b=$(pg_config --bindir 2>/dev/null || true)
+    if [ -z "$b" ] || [ ! -x "$b/initdb" ]; then
+        b=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+    fi
+    echo "$b"
+}
+
+as_pg() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+BIN=$(bindir)
+if [ -z "$BIN" ] || [ ! -x "$BIN/initdb" ]; then
+    echo "PostgreSQL server not found; installing Debian's postgresql package" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 && apt-get install -y -qq postgresql >&2
+    BIN=$(bindir)
+fi
+
+case "$cmd" in
+start)
+    port=${3:?port}
+    mkdir -p "$dir"
+    if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir"; fi
+    as_pg "$BIN/initdb" -D "$dir/data" -A trust -U postgres --no-sync >/dev/null
+    as_pg "$BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
+    echo "postgres://postgres@127.0.0.1:$port/postgres"
+    ;;
+stop)
+    as_pg "$BIN/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$dir"
+    ;;
+*) echo "usage: $0 start DIR PORT | stop DIR" >&2; exit 2 ;;
+esac

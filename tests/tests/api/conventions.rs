@@ -1,0 +1,25 @@
+//! Conventions every endpoint shares: request ids, probes, problem+json, pagination.
+
+use gongzhi_tests::TestApp;
+
+#[test]
+fn probes_and_request_ids() {
+    let app = TestApp::start();
+    let r = app.get("/healthz", None).expect(200);
+    assert_eq!(r.body["status"], "ok");
+    assert!(r.header("x-request-id").is_some_and(|v| !v.is_empty()));
+    let r = app.get("/readyz", None).expect(200);
+    assert!(["sqlite", "postgres"].contains(&r.body["database"].as_str().unwrap()));
+    let r = app.send("GET", "/healthz", None, None, None, &[("X-Request-Id", "client-abc-123")]);
+    assert_eq!(r.header("x-request-id"), Some("client-abc-123"));
+    // An unusable client id is replaced, not echoed.
+    let r = app.send("GET", "/healthz", None, None, None, &[("X-Request-Id", "bad id with spaces")]);
+    assert_ne!(r.header("x-request-id"), Some("bad id with spaces"));
+}
+
+#[test]
+fn unknown_routes_are_problems() {
+    let app = TestApp::start();
+    app.get("/api/v1/no-such-thing", None).problem(404, "not_found");
+    app.get("/nothing-here", None).problem(404, "not_found");
+}
