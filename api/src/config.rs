@@ -109,3 +109,20 @@ impl Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_refuses_default_or_short_secrets() {
+        let mut c = Config::for_database("sqlite://x.db", PathBuf::from("data"));
+        assert!(c.check().is_ok(), "development accepts the default secret");
+        c.mode = Mode::Production;
+        assert!(c.check().unwrap_err().contains("GONGZHI_JWT_SECRET"));
+        c.jwt_secret = "short".into();
+        assert!(c.check().unwrap_err().contains("32 bytes"));
+        c.jwt_secret = "a-real-secret-that-is-long-enough-0123456789".into();
+        assert!(c.check().is_ok());
+    }
+}

@@ -32,14 +32,19 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        if !inner.is_data() {
+        // serde_json reports some shape errors (an enum given a number) as syntax errors: the
+        // body is malformed only when it is not JSON at all.
+        if !inner.is_data() && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() {
             return ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {inner}"));
         }
         let msg = inner.to_string();
-        let (code, field) = if msg.starts_with("unknown field") || msg.starts_with("missing field") {
+        // The path of an unknown field already ends with its name; a missing field's path is
+        // that of the object lacking it.
+        let (code, field) = if msg.starts_with("unknown field") {
+            ("unknown_field", path)
+        } else if msg.starts_with("missing field") {
             let name = crate::error::serde_field(&msg);
-            let field = if path == "." { name } else { format!("{path}.{name}") };
-            (if msg.starts_with("unknown") { "unknown_field" } else { "required" }, field)
+            ("required", if path == "." { name } else { format!("{path}.{name}") })
         } else {
             ("invalid_type", if path == "." { String::new() } else { path })
         };

@@ -1,5 +1,9 @@
 //! Black-box HTTP tests, one module per area. All run against SQLite by default and against
 //! PostgreSQL when GONGZHI_TEST_DATABASE_URL names a server (see tests/src/lib.rs).
 
+mod accounts;
 mod auth;
+mod bad_input;
+mod contract;
 mod conventions;
+mod jurisdictions;
