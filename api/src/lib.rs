@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod json;
 pub mod middleware;
+pub mod open311;
 pub mod routes;
 pub mod state;
 
