@@ -37,7 +37,10 @@ impl DemoCity {
     }
 }
 
-const STREETS: [(&str, &str, [(&str, i32); 2]); 2] = [
+/// (street name, code, [(community name, households)]).
+type StreetSpec = (&'static str, &'static str, [(&'static str, i32); 2]);
+
+const STREETS: [StreetSpec; 2] = [
     ("三厂街道", "320684001", [("东洲社区", 2860), ("江滨社区", 2410)]),
     ("海门街道", "320684002", [("秀山社区", 2975), ("谢家社区", 1830)]),
 ];
@@ -166,25 +169,15 @@ fn create(c: &mut DbConnection, now: DateTime<Utc>, creds: &[(String, Role, Stri
             }
             s => (Some(&nodes[s]), None),
         };
+        let base = AccountRow::new(KIND_PERSON, login.into(), display_name.into(), hashes[pw].clone(), *role, to_db(now));
         accounts::insert(
             c,
             &AccountRow {
-                id: new_id(),
-                kind: KIND_PERSON.into(),
-                login: login.into(),
-                display_name: display_name.into(),
                 phone: (*role == Role::Resident).then(|| login.to_string()),
-                secret_hash: hashes[pw].clone(),
-                role: role.as_str().into(),
                 jurisdiction_id: jurisdiction.map(|j| j.id.clone()),
-                path: jurisdiction.map(|j| j.path.clone()).unwrap_or_else(|| JurisdictionPath::root().as_str().into()),
+                path: jurisdiction.map(|j| j.path.clone()).unwrap_or(base.path.clone()),
                 department_id: department,
-                organisation_id: None,
-                status: STATUS_ACTIVE.into(),
-                must_change_password: false,
-                created_at: to_db(now),
-                updated_at: to_db(now),
-                last_login_at: None,
+                ..base
             },
         )?;
     }

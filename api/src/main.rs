@@ -8,9 +8,9 @@ use gongzhi_api::config::Config;
 use gongzhi_api::{build_app, demo, AppState};
 use gongzhi_domain::clock::{Clock, SystemClock};
 use gongzhi_domain::role::Role;
-use gongzhi_persistence::accounts::{self, AccountRow, KIND_PERSON, STATUS_ACTIVE};
+use gongzhi_persistence::accounts::{self, AccountRow, KIND_PERSON};
 use gongzhi_persistence::db::redact_url;
-use gongzhi_persistence::{new_id, to_db, Db, DbOptions};
+use gongzhi_persistence::{to_db, Db, DbOptions};
 use std::sync::Arc;
 
 #[derive(Parser)]
@@ -68,27 +68,11 @@ fn create_admin(db: &Db, login: &str, clock: &dyn Clock) -> Option<String> {
         if accounts::login_taken(c, login)? {
             return Ok(None);
         }
-        accounts::insert(
-            c,
-            &AccountRow {
-                id: new_id(),
-                kind: KIND_PERSON.into(),
-                login: login.into(),
-                display_name: "Platform administrator".into(),
-                phone: None,
-                secret_hash: hash,
-                role: Role::SystemAdmin.as_str().into(),
-                jurisdiction_id: None,
-                path: "/".into(),
-                department_id: None,
-                organisation_id: None,
-                status: STATUS_ACTIVE.into(),
-                must_change_password: true,
-                created_at: to_db(now),
-                updated_at: to_db(now),
-                last_login_at: None,
-            },
-        )?;
+        let row = AccountRow {
+            must_change_password: true,
+            ..AccountRow::new(KIND_PERSON, login.into(), "Platform administrator".into(), hash.clone(), Role::SystemAdmin, to_db(now))
+        };
+        accounts::insert(c, &row)?;
         Ok(Some(pw.clone()))
     })
     .unwrap_or_else(|e| fail(e))

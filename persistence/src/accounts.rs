@@ -6,6 +6,7 @@ use crate::DbConnection;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use gongzhi_domain::jurisdiction::JurisdictionPath;
+use gongzhi_domain::role::Role;
 
 pub const KIND_PERSON: &str = "person";
 pub const KIND_SERVICE: &str = "service";
@@ -35,6 +36,29 @@ pub struct AccountRow {
 }
 
 impl AccountRow {
+    /// A new active, platform-wide account; callers set scope and contact fields with struct
+    /// update syntax (`AccountRow { path, ..AccountRow::new(…) }`).
+    pub fn new(kind: &str, login: String, display_name: String, secret_hash: String, role: Role, now: NaiveDateTime) -> Self {
+        AccountRow {
+            id: crate::new_id(),
+            kind: kind.into(),
+            login,
+            display_name,
+            phone: None,
+            secret_hash,
+            role: role.as_str().into(),
+            jurisdiction_id: None,
+            path: JurisdictionPath::root().as_str().into(),
+            department_id: None,
+            organisation_id: None,
+            status: STATUS_ACTIVE.into(),
+            must_change_password: false,
+            created_at: now,
+            updated_at: now,
+            last_login_at: None,
+        }
+    }
+
     pub fn is_active(&self) -> bool {
         self.status == STATUS_ACTIVE
     }

@@ -16,7 +16,7 @@ use gongzhi_domain::jurisdiction::JurisdictionPath;
 use gongzhi_domain::role::Role;
 use gongzhi_domain::DomainError;
 use gongzhi_persistence::accounts::{self, AccountRow, KIND_PERSON, KIND_SERVICE, STATUS_ACTIVE, STATUS_DISABLED};
-use gongzhi_persistence::{departments, jurisdictions, new_id, to_db, tokens, DbConnection, StoreResult};
+use gongzhi_persistence::{departments, jurisdictions, to_db, tokens, DbConnection, StoreResult};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -178,22 +178,12 @@ pub async fn create(state: web::Data<AppState>, caller: Caller, body: Json<Creat
                 return Err(DomainError::conflict("login_taken", "this login is already in use").into());
             }
             let row = AccountRow {
-                id: new_id(),
-                kind: KIND_PERSON.into(),
-                login,
-                display_name: name,
                 phone: phone.flatten().map(|p| p.as_str().to_string()),
-                secret_hash,
-                role: b.role.as_str().into(),
                 jurisdiction_id,
                 path,
                 department_id: b.department_id,
-                organisation_id: None,
-                status: STATUS_ACTIVE.into(),
                 must_change_password: true,
-                created_at: to_db(now),
-                updated_at: to_db(now),
-                last_login_at: None,
+                ..AccountRow::new(KIND_PERSON, login, name, secret_hash, b.role, to_db(now))
             };
             accounts::insert(c, &row)?;
             audit(c, &caller, now, "account.create", ("account", &row.id), &row.path, serde_json::json!({"role": row.role, "login": row.login}))?;
@@ -376,22 +366,10 @@ pub async fn create_service(state: web::Data<AppState>, caller: Caller, body: Js
         .write(move |c| {
             let (jurisdiction_id, path) = resolve_scope(c, &caller, Role::DepartmentStaff, None, Some(&b.department_id))?;
             let row = AccountRow {
-                id: new_id(),
-                kind: KIND_SERVICE.into(),
-                login: cid,
-                display_name: name,
-                phone: None,
-                secret_hash: hash,
-                role: Role::DepartmentStaff.as_str().into(),
                 jurisdiction_id,
                 path,
                 department_id: Some(b.department_id),
-                organisation_id: None,
-                status: STATUS_ACTIVE.into(),
-                must_change_password: false,
-                created_at: to_db(now),
-                updated_at: to_db(now),
-                last_login_at: None,
+                ..AccountRow::new(KIND_SERVICE, cid, name, hash, Role::DepartmentStaff, to_db(now))
             };
             accounts::insert(c, &row)?;
             audit(c, &caller, now, "service_account.create", ("account", &row.id), &row.path, serde_json::json!({"department_id": row.department_id}))?;

@@ -15,7 +15,7 @@ use gongzhi_domain::error::Validator;
 use gongzhi_domain::jurisdiction::Level;
 use gongzhi_domain::role::Role;
 use gongzhi_domain::DomainError;
-use gongzhi_persistence::accounts::{self, AccountRow, KIND_PERSON, KIND_SERVICE, STATUS_ACTIVE};
+use gongzhi_persistence::accounts::{self, AccountRow, KIND_PERSON, KIND_SERVICE};
 use gongzhi_persistence::tokens::{self, RefreshTokenRow};
 use gongzhi_persistence::{jurisdictions, new_id, to_db, DbConnection, StoreResult};
 use serde::{Deserialize, Serialize};
@@ -149,6 +149,46 @@ fn invalid_credentials() -> ApiError {
     ApiError::unauthorized("invalid_credentials", "the login or password is wrong, or the account is disabled")
 }
 
+fn invalid_client() -> ApiError {
+    ApiError::unauthorized("invalid_client", "unknown client or wrong secret")
+}
+
+/// How a caller proves who it is.
+#[derive(Clone, Copy)]
+enum Grant {
+    /// A person: login and password; a refresh token is issued.
+    Password,
+    /// A service account: client id and secret; no refresh token.
+    ClientCredentials,
+}
+
+/// Verifies credentials (constant effort whether or not the login exists) and issues tokens.
+async fn exchange(state: web::Data<AppState>, req: &HttpRequest, login_name: String, secret: String, grant: Grant) -> ApiResult<TokenPair> {
+    let (kind, refused, action) = match grant {
+        Grant::Password => (KIND_PERSON, invalid_credentials as fn() -> ApiError, "auth.login"),
+        Grant::ClientCredentials => (KIND_SERVICE, invalid_client as fn() -> ApiError, "auth.token"),
+    };
+    let request_id = crate::routes::request_id(req);
+    web::block(move || -> Result<TokenPair, ApiError> {
+        let found = state.db.read(|c| accounts::find_by_login(c, &login_name))?;
+        let Some(account) = found.filter(|a| a.kind == kind) else {
+            password::verify_dummy(&secret);
+            return Err(refused());
+        };
+        if !password::verify(&secret, &account.secret_hash) || !account.is_active() {
+            return Err(refused());
+        }
+        let now = state.clock.now();
+        let family = matches!(grant, Grant::Password).then(new_id);
+        Ok(state.db.write(|c| {
+            accounts::touch_login(c, &account.id, to_db(now))?;
+            record(c, None, &request_id, now, action, "account", Some(&account.id), &account.path, serde_json::json!({}))?;
+            issue(&state, c, &account, now, family)
+        })?)
+    })
+    .await?
+}
+
 /// Log in with login and password (登录).
 #[utoipa::path(
     tag = "auth",
@@ -166,26 +206,8 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: Json<Logi
     let login = body.login.trim().to_lowercase();
     let login = Phone::parse("login", &login).map(|p| p.as_str().to_string()).unwrap_or(login);
     state.limiter.check_login(&client_address(&req), Some(&login)).map_err(ApiError::too_many)?;
-    let st = state.clone();
-    let request_id = crate::routes::request_id(&req);
-    let result = web::block(move || -> Result<TokenPair, ApiError> {
-        let found = st.db.read(|c| accounts::find_by_login(c, &login))?;
-        let Some(account) = found.filter(|a| a.kind == KIND_PERSON) else {
-            password::verify_dummy(&body.password);
-            return Err(invalid_credentials());
-        };
-        if !password::verify(&body.password, &account.secret_hash) || !account.is_active() {
-            return Err(invalid_credentials());
-        }
-        let now = st.clock.now();
-        Ok(st.db.write(|c| {
-            accounts::touch_login(c, &account.id, to_db(now))?;
-            record(c, None, &request_id, now, "auth.login", "account", Some(&account.id), &account.path, serde_json::json!({"account_id": account.id}))?;
-            issue(&st, c, &account, now, Some(new_id()))
-        })?)
-    })
-    .await??;
-    Ok(web::Json(result))
+    let pair = exchange(state, &req, login, body.password, Grant::Password).await?;
+    Ok(web::Json(pair))
 }
 
 /// Exchange a refresh token for new tokens (rotation; a reused token revokes its whole family).
@@ -292,25 +314,7 @@ pub async fn client_token(state: web::Data<AppState>, req: HttpRequest, form: we
         _ => basic_credentials(&req).ok_or_else(|| ApiError::bad_request("invalid_request", "client_id and client_secret are required"))?,
     };
     state.limiter.check_login(&client_address(&req), Some(&client_id)).map_err(ApiError::too_many)?;
-    let st = state.clone();
-    let request_id = crate::routes::request_id(&req);
-    let pair = web::block(move || -> Result<TokenPair, ApiError> {
-        let found = st.db.read(|c| accounts::find_by_login(c, &client_id))?;
-        let Some(account) = found.filter(|a| a.kind == KIND_SERVICE) else {
-            password::verify_dummy(&secret);
-            return Err(ApiError::unauthorized("invalid_client", "unknown client or wrong secret"));
-        };
-        if !password::verify(&secret, &account.secret_hash) || !account.is_active() {
-            return Err(ApiError::unauthorized("invalid_client", "unknown client or wrong secret"));
-        }
-        let now = st.clock.now();
-        Ok(st.db.write(|c| {
-            accounts::touch_login(c, &account.id, to_db(now))?;
-            record(c, None, &request_id, now, "auth.token", "account", Some(&account.id), &account.path, serde_json::json!({}))?;
-            issue(&st, c, &account, now, None)
-        })?)
-    })
-    .await??;
+    let pair = exchange(state, &req, client_id, secret, Grant::ClientCredentials).await?;
     Ok(web::Json(pair))
 }
 
@@ -350,22 +354,10 @@ pub async fn register(state: web::Data<AppState>, req: HttpRequest, body: Json<R
                 return Err(DomainError::conflict("phone_taken", "this phone number is already registered").into());
             }
             let row = AccountRow {
-                id: new_id(),
-                kind: KIND_PERSON.into(),
-                login: phone.as_str().into(),
-                display_name: name,
                 phone: Some(phone.as_str().into()),
-                secret_hash,
-                role: Role::Resident.as_str().into(),
                 jurisdiction_id: Some(node.id.clone()),
                 path: node.path.clone(),
-                department_id: None,
-                organisation_id: None,
-                status: STATUS_ACTIVE.into(),
-                must_change_password: false,
-                created_at: to_db(now),
-                updated_at: to_db(now),
-                last_login_at: None,
+                ..AccountRow::new(KIND_PERSON, phone.as_str().into(), name, secret_hash, Role::Resident, to_db(now))
             };
             accounts::insert(c, &row)?;
             record(c, None, &request_id, now, "account.register", "account", Some(&row.id), &row.path, serde_json::json!({"role": "resident"}))?;
