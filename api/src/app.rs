@@ -28,6 +28,9 @@ Errors are RFC 9457 problem details (application/problem+json) with a stable `co
         (name = "departments", description = "Government departments (职能部门)"),
         (name = "accounts", description = "Accounts and service accounts (账号)"),
         (name = "audit", description = "Audit log (审计日志)"),
+        (name = "requests", description = "Residents' requests, 三事分流: submission, triage, handling, rating, timeline, photos, measures (诉求)"),
+        (name = "responsibility lists", description = "District guiding catalogue (指导目录) and communities' responsibility lists (三事分流责任清单), versioned"),
+        (name = "service directory", description = "Communities' service directories (便民服务目录) for private matters"),
         (name = "public", description = "Public, unauthenticated information (公开信息)"),
         (name = "health", description = "Probes"),
     )

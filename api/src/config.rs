@@ -29,6 +29,9 @@ pub struct Config {
     pub login_per_account: u32,
     /// Login and registration attempts allowed per client address per minute.
     pub login_per_address: u32,
+    /// Days a resident has to rate a resolved request before `POST /requests/auto-close`
+    /// closes it unrated (GONGZHI_AUTO_CLOSE_DAYS, default 7).
+    pub auto_close_days: u32,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -66,6 +69,7 @@ impl Config {
             max_body_bytes: num("GONGZHI_MAX_BODY_BYTES", 64 * 1024)?,
             login_per_account: num("GONGZHI_LOGIN_PER_ACCOUNT", 10)?,
             login_per_address: num("GONGZHI_LOGIN_PER_ADDRESS", 30)?,
+            auto_close_days: num("GONGZHI_AUTO_CLOSE_DAYS", 7)?,
         };
         cfg.check()?;
         Ok(cfg)
@@ -87,6 +91,9 @@ impl Config {
         if self.login_per_account == 0 || self.login_per_address == 0 {
             return Err("login rate limits must be positive".into());
         }
+        if self.auto_close_days == 0 {
+            return Err("GONGZHI_AUTO_CLOSE_DAYS must be at least 1".into());
+        }
         Ok(())
     }
 
@@ -106,6 +113,7 @@ impl Config {
             max_body_bytes: 64 * 1024,
             login_per_account: 10,
             login_per_address: 1000,
+            auto_close_days: 7,
         }
     }
 }

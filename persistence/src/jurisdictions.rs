@@ -122,6 +122,12 @@ pub fn attached_data(conn: &mut DbConnection, id: &str) -> StoreResult<Vec<(&'st
     if n > 0 {
         out.push(("departments", n));
     }
+    let attached = [
+        ("requests", crate::requests::count_attached(conn, id)?),
+        ("responsibility list versions", crate::requests::lists::count_attached(conn, id)?),
+        ("service directory entries", crate::requests::services::count_attached(conn, id)?),
+    ];
+    out.extend(attached.into_iter().filter(|(_, n)| *n > 0));
     Ok(out)
 }
 

@@ -3,6 +3,7 @@
 //! handling time. Pure arithmetic over counts; the caller counts.
 
 use crate::DomainError;
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
@@ -38,6 +39,15 @@ pub struct Rates {
     pub satisfaction_rate: Option<f64>,
     /// total_handling_seconds / resolved / 3600.
     pub average_handling_hours: Option<f64>,
+}
+
+/// Hours after receipt within which handling must start for a request to count as responded
+/// (响应): a department accepting a major matter, or the community taking up a minor or private one.
+pub const RESPONSE_WINDOW_HOURS: i64 = 24;
+
+/// True when handling started at `responded_at` within [`RESPONSE_WINDOW_HOURS`] of `received_at`.
+pub fn responded_in_time(received_at: DateTime<Utc>, responded_at: DateTime<Utc>) -> bool {
+    responded_at <= received_at + TimeDelta::hours(RESPONSE_WINDOW_HOURS)
 }
 
 fn ratio(numerator: u64, denominator: u64) -> Option<f64> {
@@ -204,6 +214,13 @@ mod tests {
         assert_eq!(none, Rates { response_rate: None, closure_rate: None, on_time_rate: None, satisfaction_rate: None, average_handling_hours: None });
         let unresolved = counts(5, 0).rates();
         assert_eq!((unresolved.closure_rate, unresolved.on_time_rate, unresolved.average_handling_hours), (Some(0.0), None, None));
+    }
+
+    #[test]
+    fn response_window() {
+        let t0 = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 3, 2, 1, 0, 0).unwrap();
+        assert!(responded_in_time(t0, t0 + TimeDelta::hours(24)));
+        assert!(!responded_in_time(t0, t0 + TimeDelta::hours(24) + TimeDelta::seconds(1)));
     }
 
     #[test]

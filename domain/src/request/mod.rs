@@ -9,6 +9,7 @@
 pub mod list;
 pub mod machine;
 pub mod measures;
+pub mod photo;
 
 use crate::error::{optional_text, text};
 use crate::DomainError;
@@ -159,6 +160,18 @@ impl Rating {
     /// Satisfied and basically satisfied both count towards the satisfaction rate (满意率).
     pub fn counts_as_satisfied(self) -> bool {
         !matches!(self, Rating::Dissatisfied)
+    }
+}
+
+named_enum! {
+    /// Kind of an entry of a community's service directory (便民服务目录).
+    pub enum ServiceKind in "kind" {
+        /// 服务商: a business or public service provider.
+        Provider = "provider",
+        /// 社会组织: a social organisation.
+        Organisation = "organisation",
+        /// 志愿者 / 志愿服务队: volunteers.
+        Volunteer = "volunteer",
     }
 }
 

@@ -1,0 +1,272 @@
+//! Requests (诉求, 三事分流): rows and queries. A request is two 1:1 rows: `requests` holds what
+//! lists, scopes and measures filter and aggregate on (path, status, class, department, deadline,
+//! measure facts); `request_details` holds the submission and the handling state that is only
+//! shown. Both are updated in the same transaction as the timeline event that explains the change.
+
+pub mod lists;
+pub mod measures;
+pub mod schema;
+pub mod services;
+
+use crate::error::{StoreError, StoreResult};
+use crate::DbConnection;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use gongzhi_domain::jurisdiction::JurisdictionPath;
+use schema::{request_departments, request_details, request_events, request_photos, requests};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = requests, treat_none_as_null = true)]
+pub struct RequestRow {
+    pub id: String,
+    /// Path of the jurisdiction (community, grid or micro-grid) the request belongs to.
+    pub path: String,
+    pub community_id: String,
+    pub street_id: String,
+    pub category_code: String,
+    pub status: String,
+    pub class: Option<String>,
+    /// Current handling department (major matters).
+    pub department_id: Option<String>,
+    pub deadline: Option<NaiveDateTime>,
+    /// The resident's own account, when the resident has one.
+    pub resident_account_id: Option<String>,
+    pub received_at: NaiveDateTime,
+    /// Set at the first response (handling started): true when within the response window.
+    pub responded_in_time: Option<bool>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub resolved_on_time: Option<bool>,
+    /// Seconds from receipt to resolution, for the average handling time.
+    pub handling_seconds: Option<i32>,
+    pub rating: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = request_details, treat_none_as_null = true)]
+pub struct DetailRow {
+    pub id: String,
+    pub jurisdiction_id: String,
+    pub description: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub address: Option<String>,
+    pub resident_name: String,
+    pub resident_phone: Option<String>,
+    /// Account that filed the request (the resident, or a worker on the resident's behalf).
+    pub filed_by: String,
+    /// JSON: the responsibility-list entry in force at submission (`null` when unlisted).
+    pub listing: String,
+    /// JSON: the state machine's flags (replied, follow-ups, reopen count, escalation).
+    pub flags: String,
+    pub responded_at: Option<NaiveDateTime>,
+    /// Outcome text given at resolution (办结结果).
+    pub result: Option<String>,
+    pub rating_comment: Option<String>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub type Full = (RequestRow, DetailRow);
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = request_events)]
+pub struct EventRow {
+    pub id: String,
+    pub request_id: String,
+    pub at: NaiveDateTime,
+    pub actor_id: Option<String>,
+    /// A role name, or `system` for the scheduler's actions.
+    pub actor_role: String,
+    pub kind: String,
+    /// JSON object with the event's facts.
+    pub data: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = request_photos)]
+pub struct PhotoRow {
+    pub id: String,
+    pub request_id: String,
+    pub sha256: String,
+    pub content_type: String,
+    pub size_bytes: i32,
+    pub uploaded_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &RequestRow, detail: &DetailRow) -> StoreResult<()> {
+    diesel::insert_into(requests::table).values(row).execute(conn)?;
+    diesel::insert_into(request_details::table).values(detail).execute(conn)?;
+    Ok(())
+}
+
+pub fn update(conn: &mut DbConnection, row: &RequestRow, detail: &DetailRow) -> StoreResult<()> {
+    diesel::update(requests::table.find(&row.id)).set(row).execute(conn)?;
+    diesel::update(request_details::table.find(&detail.id)).set(detail).execute(conn)?;
+    Ok(())
+}
+
+pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<Full> {
+    requests::table
+        .inner_join(request_details::table)
+        .filter(requests::id.eq(id))
+        .select((RequestRow::as_select(), DetailRow::as_select()))
+        .first(conn)
+        .map_err(StoreError::not_found("request"))
+}
+
+/// Records that `department_id` handles (or handled) the request; kept for the department's scope.
+pub fn add_handler(conn: &mut DbConnection, request_id: &str, department_id: &str, at: NaiveDateTime) -> StoreResult<()> {
+    if !handled_by(conn, request_id, department_id)? {
+        diesel::insert_into(request_departments::table)
+            .values((
+                request_departments::request_id.eq(request_id),
+                request_departments::department_id.eq(department_id),
+                request_departments::first_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// True when the department is or was a handler of the request.
+pub fn handled_by(conn: &mut DbConnection, request_id: &str, department_id: &str) -> StoreResult<bool> {
+    let n: i64 = request_departments::table
+        .filter(request_departments::request_id.eq(request_id))
+        .filter(request_departments::department_id.eq(department_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Which requests a caller may see.
+#[derive(Debug, Clone)]
+pub enum Visibility {
+    /// Requests in a subtree (staff, auditors).
+    Subtree(JurisdictionPath),
+    /// A resident's own requests.
+    Resident(String),
+    /// Requests a department handles or handled.
+    Department(String),
+}
+
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub status: Option<String>,
+    pub class: Option<String>,
+    pub community_id: Option<String>,
+    pub department_id: Option<String>,
+    pub category_code: Option<String>,
+    /// Unresolved, open requests whose deadline is before this instant.
+    pub overdue_at: Option<NaiveDateTime>,
+}
+
+/// Statuses of unresolved open requests that can run overdue.
+pub const UNRESOLVED: [&str; 3] = ["dispatched", "returned", "in_progress"];
+
+pub fn list(conn: &mut DbConnection, who: &Visibility, filter: &Filter, cursor: Option<&str>, limit: i64) -> StoreResult<Vec<Full>> {
+    let mut q = requests::table
+        .inner_join(request_details::table)
+        .select((RequestRow::as_select(), DetailRow::as_select()))
+        .order(requests::id.asc())
+        .limit(limit + 1)
+        .into_boxed();
+    q = match who {
+        Visibility::Subtree(p) => q.filter(requests::path.like(p.like_pattern())),
+        Visibility::Resident(a) => q.filter(requests::resident_account_id.eq(a.clone())),
+        Visibility::Department(d) => q.filter(
+            requests::id.eq_any(
+                request_departments::table
+                    .filter(request_departments::department_id.eq(d.clone()))
+                    .select(request_departments::request_id),
+            ),
+        ),
+    };
+    if let Some(v) = &filter.status {
+        q = q.filter(requests::status.eq(v.clone()));
+    }
+    if let Some(v) = &filter.class {
+        q = q.filter(requests::class.eq(v.clone()));
+    }
+    if let Some(v) = &filter.community_id {
+        q = q.filter(requests::community_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.department_id {
+        q = q.filter(requests::department_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.category_code {
+        q = q.filter(requests::category_code.eq(v.clone()));
+    }
+    if let Some(at) = filter.overdue_at {
+        q = q.filter(requests::status.eq_any(UNRESOLVED)).filter(requests::deadline.lt(at));
+    }
+    if let Some(c) = cursor {
+        q = q.filter(requests::id.gt(c.to_string()));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// Ids of requests in the subtree with `status` among `statuses` and `column < before`, in id
+/// order: the candidates of the overdue escalation (deadline) and of auto-closing (resolved_at).
+pub fn due(conn: &mut DbConnection, within: &JurisdictionPath, statuses: &[&str], by_deadline: bool, before: NaiveDateTime) -> StoreResult<Vec<String>> {
+    let q = requests::table
+        .filter(requests::path.like(within.like_pattern()))
+        .filter(requests::status.eq_any(statuses.iter().map(|s| s.to_string()).collect::<Vec<_>>()))
+        .select(requests::id)
+        .order(requests::id.asc())
+        .into_boxed();
+    let q = if by_deadline { q.filter(requests::deadline.lt(before)) } else { q.filter(requests::resolved_at.le(before)) };
+    Ok(q.load(conn)?)
+}
+
+/// Resolved and closed requests of a community, for public disclosure.
+pub fn list_public(conn: &mut DbConnection, community_id: &str, cursor: Option<&str>, limit: i64) -> StoreResult<Vec<Full>> {
+    let mut q = requests::table
+        .inner_join(request_details::table)
+        .filter(requests::community_id.eq(community_id))
+        .filter(requests::status.eq_any(["resolved", "closed"]))
+        .select((RequestRow::as_select(), DetailRow::as_select()))
+        .order(requests::id.asc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(c) = cursor {
+        q = q.filter(requests::id.gt(c.to_string()));
+    }
+    Ok(q.load(conn)?)
+}
+
+pub fn insert_event(conn: &mut DbConnection, row: &EventRow) -> StoreResult<()> {
+    diesel::insert_into(request_events::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn events(conn: &mut DbConnection, request_id: &str, cursor: Option<&str>, limit: i64) -> StoreResult<Vec<EventRow>> {
+    let mut q = request_events::table
+        .filter(request_events::request_id.eq(request_id))
+        .select(EventRow::as_select())
+        .order(request_events::id.asc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(c) = cursor {
+        q = q.filter(request_events::id.gt(c.to_string()));
+    }
+    Ok(q.load(conn)?)
+}
+
+pub fn insert_photo(conn: &mut DbConnection, row: &PhotoRow) -> StoreResult<()> {
+    diesel::insert_into(request_photos::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn photos(conn: &mut DbConnection, request_id: &str) -> StoreResult<Vec<PhotoRow>> {
+    Ok(request_photos::table
+        .filter(request_photos::request_id.eq(request_id))
+        .select(PhotoRow::as_select())
+        .order(request_photos::id.asc())
+        .load(conn)?)
+}
+
+/// Requests attached to a jurisdiction node (for [`crate::jurisdictions::attached_data`]).
+pub fn count_attached(conn: &mut DbConnection, jurisdiction_id: &str) -> StoreResult<i64> {
+    Ok(request_details::table.filter(request_details::jurisdiction_id.eq(jurisdiction_id)).count().get_result(conn)?)
+}
