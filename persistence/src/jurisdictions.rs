@@ -122,6 +122,10 @@ pub fn attached_data(conn: &mut DbConnection, id: &str) -> StoreResult<Vec<(&'st
     if n > 0 {
         out.push(("departments", n));
     }
+    let n = crate::clearance::attached_count(conn, id)?;
+    if n > 0 {
+        out.push(("clearance records", n));
+    }
     Ok(out)
 }
 
