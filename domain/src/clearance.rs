@@ -416,10 +416,10 @@ named_enum! {
     }
 }
 
-/// A payment under an entrustment agreement is above zero (field error `amount_cents`/`invalid_amount`).
-pub fn check_payment(amount_cents: i64) -> Result<(), DomainError> {
+/// An agreement's promised amount or a payment under it is above zero (field error `amount_cents`/`invalid_amount`).
+pub fn check_amount(amount_cents: i64) -> Result<(), DomainError> {
     if amount_cents <= 0 {
-        return Err(DomainError::field("amount_cents", "invalid_amount", "a payment is above zero"));
+        return Err(DomainError::field("amount_cents", "invalid_amount", "an amount is above zero"));
     }
     Ok(())
 }
@@ -823,9 +823,9 @@ mod tests {
     }
     #[test]
     fn small_checks() {
-        assert_eq!(code(check_payment(0)), "validation");
-        assert_eq!(code(check_payment(-5)), "validation");
-        assert!(check_payment(1).is_ok());
+        assert_eq!(code(check_amount(0)), "validation");
+        assert_eq!(code(check_amount(-5)), "validation");
+        assert!(check_amount(1).is_ok());
         assert_eq!(check_signboard_limit_setting(4), Ok(4));
         assert_eq!(code(check_signboard_limit_setting(-1)), "validation");
         assert_eq!(code(check_signboard_limit_setting(51)), "validation");

@@ -2,4 +2,5 @@
 //! PostgreSQL when GONGZHI_TEST_DATABASE_URL names a server (see tests/src/lib.rs).
 
 mod auth;
+mod clearance;
 mod conventions;
