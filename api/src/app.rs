@@ -27,6 +27,7 @@ Errors are RFC 9457 problem details (application/problem+json) with a stable `co
         (name = "jurisdictions", description = "District → street → community → grid tree (行政区划/网格)"),
         (name = "departments", description = "Government departments (职能部门)"),
         (name = "accounts", description = "Accounts and service accounts (账号)"),
+        (name = "clearance", description = "Clearance catalogue (准入清单): admission (凡进必审), enforcement, entrustment agreements (委托协议书), signboards and seals, burden report (减负)"),
         (name = "audit", description = "Audit log (审计日志)"),
         (name = "requests", description = "Residents' requests, 三事分流: submission, triage, handling, rating, timeline, photos, measures (诉求)"),
         (name = "responsibility lists", description = "District guiding catalogue (指导目录) and communities' responsibility lists (三事分流责任清单), versioned"),

@@ -6,7 +6,7 @@ use crate::error::text;
 use crate::jurisdiction::JurisdictionPath;
 use crate::role::Role;
 use crate::DomainError;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 named_enum! {
     /// What a department wants to bring into communities.
@@ -406,6 +406,43 @@ impl Reduction {
     }
 }
 
+named_enum! {
+    /// The community side of an entrustment agreement (委托协议书).
+    pub enum Counterparty in "counterparty" {
+        /// 社区居委会.
+        CommunityCommittee = "community_committee",
+        /// 居民议事会 (the "+1" residents' self-governance council).
+        ResidentsCouncil = "residents_council",
+    }
+}
+
+/// An agreement's promised amount or a payment under it is above zero (field error `amount_cents`/`invalid_amount`).
+pub fn check_amount(amount_cents: i64) -> Result<(), DomainError> {
+    if amount_cents <= 0 {
+        return Err(DomainError::field("amount_cents", "invalid_amount", "an amount is above zero"));
+    }
+    Ok(())
+}
+
+/// An outside-signboard limit a jurisdiction may set: 0–50 (field error `outside_signboard_limit`/`out_of_range`).
+pub fn check_signboard_limit_setting(limit: i64) -> Result<u32, DomainError> {
+    u32::try_from(limit).ok().filter(|l| *l <= 50).ok_or_else(|| {
+        DomainError::field("outside_signboard_limit", "out_of_range", "the limit is between 0 and 50")
+    })
+}
+
+/// A baseline item count (减负基数): 0–100,000 (field error `count`/`out_of_range`).
+pub fn check_baseline(count: i64) -> Result<u32, DomainError> {
+    u32::try_from(count).ok().filter(|c| *c <= 100_000).ok_or_else(|| {
+        DomainError::field("count", "out_of_range", "a baseline count is between 0 and 100,000")
+    })
+}
+
+/// The calendar day in China (UTC+8) at `now`: validity windows are counted in local days.
+pub fn local_day(now: DateTime<Utc>) -> NaiveDate {
+    (now + chrono::TimeDelta::hours(8)).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -783,5 +820,21 @@ mod tests {
             assert!((r.cut_ratio().unwrap() - ratio).abs() < 1e-4, "{r:?}");
         }
         assert_eq!(Reduction { baseline: 0, current: 3 }.cut_ratio(), None);
+    }
+    #[test]
+    fn small_checks() {
+        assert_eq!(code(check_amount(0)), "validation");
+        assert_eq!(code(check_amount(-5)), "validation");
+        assert!(check_amount(1).is_ok());
+        assert_eq!(check_signboard_limit_setting(4), Ok(4));
+        assert_eq!(code(check_signboard_limit_setting(-1)), "validation");
+        assert_eq!(code(check_signboard_limit_setting(51)), "validation");
+        assert_eq!(check_baseline(90), Ok(90));
+        assert_eq!(code(check_baseline(-1)), "validation");
+        assert_eq!(Counterparty::parse("residents_council"), Ok(Counterparty::ResidentsCouncil));
+        use chrono::TimeZone;
+        // 23:30 UTC on 31 Dec is already 1 Jan in China.
+        assert_eq!(local_day(Utc.with_ymd_and_hms(2026, 12, 31, 23, 30, 0).unwrap()), NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
+        assert_eq!(local_day(Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap()), NaiveDate::from_ymd_opt(2026, 3, 2).unwrap());
     }
 }

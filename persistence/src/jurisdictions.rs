@@ -113,22 +113,15 @@ pub fn count_children(conn: &mut DbConnection, id: &str) -> StoreResult<i64> {
 /// What is attached to a node (accounts, departments, and what later areas register), so that a
 /// node with data is never moved or deleted. Returns (kind, count) for each kind that is non-zero.
 pub fn attached_data(conn: &mut DbConnection, id: &str) -> StoreResult<Vec<(&'static str, i64)>> {
-    let mut out = Vec::new();
-    let n: i64 = accounts::table.filter(accounts::jurisdiction_id.eq(id)).count().get_result(conn)?;
-    if n > 0 {
-        out.push(("accounts", n));
-    }
-    let n: i64 = departments::table.filter(departments::jurisdiction_id.eq(id)).count().get_result(conn)?;
-    if n > 0 {
-        out.push(("departments", n));
-    }
     let attached = [
+        ("accounts", accounts::table.filter(accounts::jurisdiction_id.eq(id)).count().get_result(conn)?),
+        ("departments", departments::table.filter(departments::jurisdiction_id.eq(id)).count().get_result(conn)?),
         ("requests", crate::requests::count_attached(conn, id)?),
         ("responsibility list versions", crate::requests::lists::count_attached(conn, id)?),
         ("service directory entries", crate::requests::services::count_attached(conn, id)?),
+        ("clearance records", crate::clearance::attached_count(conn, id)?),
     ];
-    out.extend(attached.into_iter().filter(|(_, n)| *n > 0));
-    Ok(out)
+    Ok(attached.into_iter().filter(|(_, n)| *n > 0).collect())
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern with escape character `\`.

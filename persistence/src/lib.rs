@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod clearance;
 pub mod db;
 pub mod departments;
 pub mod error;

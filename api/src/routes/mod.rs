@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit_log;
 pub mod auth;
+pub mod clearance;
 pub mod departments;
 pub mod health;
 pub mod jurisdictions;
@@ -44,5 +45,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(accounts::create_service)
         .service(accounts::rotate_secret)
         .service(audit_log::list)
-        .configure(requests::configure);
+        .configure(requests::configure)
+        .configure(clearance::configure);
 }

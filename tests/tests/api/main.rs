@@ -4,6 +4,7 @@
 mod accounts;
 mod auth;
 mod bad_input;
+mod clearance;
 mod contract;
 mod conventions;
 mod jurisdictions;

@@ -1,0 +1,12 @@
+DROP TABLE clearance_baselines;
+DROP TABLE clearance_settings;
+DROP TABLE clearance_seal_uses;
+DROP TABLE clearance_signboards;
+DROP TABLE clearance_agreement_payments;
+DROP TABLE clearance_agreement_items;
+DROP TABLE clearance_agreements;
+DROP TABLE clearance_unadmitted_attempts;
+DROP TABLE clearance_assignments;
+DROP TABLE clearance_application_events;
+DROP TABLE clearance_application_versions;
+DROP TABLE clearance_applications;
