@@ -28,6 +28,9 @@ Errors are RFC 9457 problem details (application/problem+json) with a stable `co
         (name = "departments", description = "Government departments (职能部门)"),
         (name = "accounts", description = "Accounts and service accounts (账号)"),
         (name = "audit", description = "Audit log (审计日志)"),
+        (name = "ledgers", description = "Electronic ledgers generated from events, hash-chained and verifiable (电子台账)"),
+        (name = "households", description = "Households and their grid workers (户, 包片联户)"),
+        (name = "visits", description = "Grid workers' visits and their measures (入户走访, 民情走访日记)"),
         (name = "public", description = "Public, unauthenticated information (公开信息)"),
         (name = "health", description = "Probes"),
     )

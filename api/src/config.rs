@@ -1,5 +1,6 @@
 //! Configuration from environment variables (see the README's table).
 
+use gongzhi_domain::household::{DEFAULT_MAX_HOUSEHOLDS_PER_WORKER, DEFAULT_VISITS_PER_MONTH};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -29,6 +30,10 @@ pub struct Config {
     pub login_per_account: u32,
     /// Login and registration attempts allowed per client address per minute.
     pub login_per_address: u32,
+    /// Most households one grid worker may be assigned (包片联户, default 300).
+    pub max_households_per_worker: usize,
+    /// Visits a grid worker should make each month (default 30).
+    pub visits_per_month_target: u32,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -66,6 +71,8 @@ impl Config {
             max_body_bytes: num("GONGZHI_MAX_BODY_BYTES", 64 * 1024)?,
             login_per_account: num("GONGZHI_LOGIN_PER_ACCOUNT", 10)?,
             login_per_address: num("GONGZHI_LOGIN_PER_ADDRESS", 30)?,
+            max_households_per_worker: num("GONGZHI_MAX_HOUSEHOLDS_PER_WORKER", DEFAULT_MAX_HOUSEHOLDS_PER_WORKER)?,
+            visits_per_month_target: num("GONGZHI_VISITS_PER_MONTH_TARGET", DEFAULT_VISITS_PER_MONTH)?,
         };
         cfg.check()?;
         Ok(cfg)
@@ -106,6 +113,8 @@ impl Config {
             max_body_bytes: 64 * 1024,
             login_per_account: 10,
             login_per_address: 1000,
+            max_households_per_worker: DEFAULT_MAX_HOUSEHOLDS_PER_WORKER,
+            visits_per_month_target: DEFAULT_VISITS_PER_MONTH,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! Personal data of a household (head's name and phone, exact address) is masked for readers
 //! who do not need it.
 
+use crate::role::Role;
 use crate::DomainError;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
 use serde_json::{json, Value};
@@ -18,6 +19,26 @@ pub const RECOMMENDED_HOUSEHOLDS_PER_WORKER: usize = 250;
 pub const DEFAULT_MAX_HOUSEHOLDS_PER_WORKER: usize = 300;
 /// Default monthly visit target (每月走访不少于 30 户).
 pub const DEFAULT_VISITS_PER_MONTH: u32 = 30;
+
+/// Roles that read households and visits in their scope.
+pub const HOUSEHOLD_READERS: &[Role] = &[Role::CommunityStaff, Role::GridWorker, Role::StreetAdmin, Role::CivilAffairsAdmin, Role::Auditor];
+/// Roles that create households and assign them to grid workers.
+pub const HOUSEHOLD_MANAGERS: &[Role] = &[Role::CommunityStaff];
+/// Roles that edit households (a grid worker only those assigned to them).
+pub const HOUSEHOLD_EDITORS: &[Role] = &[Role::CommunityStaff, Role::GridWorker];
+/// Roles that log visits (to households assigned to them).
+pub const VISIT_LOGGERS: &[Role] = &[Role::GridWorker];
+
+/// Whether a reader sees a household's personal data (head's name and phone, exact address,
+/// visit notes) in full: community staff and the household's assigned grid worker do;
+/// auditors, street and civil-affairs staff and other grid workers see masked values.
+pub fn sees_personal_data(role: Role, caller_id: &str, assigned_worker: Option<&str>) -> bool {
+    match role {
+        Role::CommunityStaff => true,
+        Role::GridWorker => assigned_worker == Some(caller_id),
+        _ => false,
+    }
+}
 
 named_enum! {
     /// Tags that mark a household needing attention (重点人群标签).
@@ -221,6 +242,16 @@ pub fn visit_content_hash(notes: &str, problems: &[String]) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn who_sees_personal_data() {
+        assert!(sees_personal_data(Role::CommunityStaff, "s", None));
+        assert!(sees_personal_data(Role::GridWorker, "w", Some("w")));
+        assert!(!sees_personal_data(Role::GridWorker, "w", Some("x")));
+        assert!(!sees_personal_data(Role::GridWorker, "w", None));
+        assert!(!sees_personal_data(Role::Auditor, "a", Some("a")));
+        assert!(!sees_personal_data(Role::StreetAdmin, "s", None));
+    }
 
     #[test]
     fn masking() {

@@ -44,6 +44,18 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+/// Roles that manage ledger types (民政局).
+pub const LEDGER_TYPE_ADMINS: &[crate::role::Role] = &[crate::role::Role::CivilAffairsAdmin];
+/// Roles that read ledgers, verify them and export the book, in their scope.
+pub const LEDGER_READERS: &[crate::role::Role] = &[
+    crate::role::Role::CommunityStaff,
+    crate::role::Role::StreetAdmin,
+    crate::role::Role::CivilAffairsAdmin,
+    crate::role::Role::Auditor,
+];
+/// Roles that add manual entries (补录) to a type that allows them.
+pub const MANUAL_ENTRY_ROLES: &[crate::role::Role] = &[crate::role::Role::CommunityStaff];
+
 /// Previous hash of the first entry of every chain.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 

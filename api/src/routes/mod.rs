@@ -6,6 +6,7 @@ pub mod auth;
 pub mod departments;
 pub mod health;
 pub mod jurisdictions;
+pub mod ledgers;
 
 use crate::middleware::RequestId;
 use actix_web::{HttpMessage, HttpRequest};
@@ -42,5 +43,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(accounts::update)
         .service(accounts::create_service)
         .service(accounts::rotate_secret)
-        .service(audit_log::list);
+        .service(audit_log::list)
+        .configure(ledgers::configure);
 }

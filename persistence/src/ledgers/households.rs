@@ -32,6 +32,15 @@ pub struct HouseholdRow {
 }
 
 impl HouseholdRow {
+    /// Path of the household's community node (a prefix of its grid path).
+    pub fn community_path(&self) -> String {
+        let marker = format!("/{}/", self.community_id);
+        match self.path.find(&marker) {
+            Some(i) => self.path[..i + marker.len()].to_string(),
+            None => self.path.clone(),
+        }
+    }
+
     pub fn tag_names(&self) -> Vec<String> {
         serde_json::from_str(&self.tags).unwrap_or_default()
     }

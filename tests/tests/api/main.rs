@@ -7,3 +7,4 @@ mod bad_input;
 mod contract;
 mod conventions;
 mod jurisdictions;
+mod ledgers;
