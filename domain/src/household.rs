@@ -182,19 +182,23 @@ pub struct VisitFact {
 }
 
 /// A worker's indicators for one month (走访率, 覆盖率, 满意度).
-#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VisitMeasures {
+    /// Visits dated in the month.
     pub visits: u32,
+    /// Monthly target (configured, default 30).
     pub target: u32,
     pub target_met: bool,
+    /// Households currently assigned to the worker.
     pub assigned_households: u32,
     /// Distinct currently assigned households visited in the month.
     pub households_visited: u32,
-    /// `households_visited / assigned_households`; `None` with no assigned households.
+    /// `households_visited / assigned_households`, two decimals; `None` with no assigned households.
     pub coverage: Option<f64>,
     /// Visits where satisfaction was asked.
     pub satisfaction_responses: u32,
-    /// Mean of the answers, rounded to two decimals; `None` when never asked.
+    /// Mean of the answers (1–5), rounded to two decimals; `None` when never asked.
     pub average_satisfaction: Option<f64>,
 }
 

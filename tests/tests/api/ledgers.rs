@@ -236,6 +236,9 @@ fn tampering_is_detected() {
     // The database itself refuses changes to entries.
     assert!(app.exec("UPDATE ledger_entries SET payload = '{}' WHERE seq = 2").is_err());
     assert!(app.exec("DELETE FROM ledger_entries WHERE seq = 2").is_err());
+    // A second entry with a seq already taken (a forked chain) is refused by UNIQUE(community_id, seq).
+    let fork = "INSERT INTO ledger_entries SELECT 'fork', community_id, path, seq, entry_kind, source_type, source_id, occurred_at, payload, manual, prev_hash, hash, recorded_at FROM ledger_entries WHERE seq = 3";
+    assert!(app.exec(fork).is_err());
     assert_eq!(verify()["status"], "ok");
     // With the triggers dropped, a rewritten payload breaks the chain at that entry.
     drop_triggers(&app);

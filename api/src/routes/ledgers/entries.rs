@@ -166,7 +166,7 @@ pub async fn add_manual(state: web::Data<AppState>, caller: Caller, id: web::Pat
     if b.occurred_at > now {
         return Err(DomainError::field("occurred_at", "in_future", "an entry cannot record the future").into());
     }
-    if !b.payload.as_object().is_some_and(|o| !o.is_empty()) {
+    if b.payload.as_object().is_none_or(|o| o.is_empty()) {
         return Err(DomainError::field("payload", "invalid_value", "payload must be a non-empty JSON object").into());
     }
     let row = state
@@ -223,7 +223,7 @@ pub struct CsvFilter {
 const CSV_BATCH: i64 = 500;
 const CSV_HEADER: [&str; 10] = ["seq", "occurred_at", "kind", "source_type", "source_id", "manual", "payload", "prev_hash", "hash", "recorded_at"];
 
-fn csv_bytes<'a>(records: impl IntoIterator<Item = Vec<String>>) -> Result<web::Bytes, actix_web::Error> {
+fn csv_bytes(records: impl IntoIterator<Item = Vec<String>>) -> Result<web::Bytes, actix_web::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in records {
         w.write_record(&r).map_err(actix_web::error::ErrorInternalServerError)?;

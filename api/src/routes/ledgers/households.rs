@@ -190,10 +190,7 @@ pub async fn list(state: web::Data<AppState>, caller: Caller, page: web::Query<P
     let viewer = caller.clone();
     let rows = state
         .read(move |c| {
-            let grid_path = match &f.grid_id {
-                Some(g) => Some(jurisdictions::get(c, g).map(|n| n.path).unwrap_or_else(|_| format!("/{g}/"))),
-                None => None,
-            };
+            let grid_path = f.grid_id.as_ref().map(|g| jurisdictions::get(c, g).map(|n| n.path).unwrap_or_else(|_| format!("/{g}/")));
             let filter = households::Filter { worker_id: f.worker_id, grid_path, tag: f.tag.map(|t| t.as_str().to_string()), unassigned: f.unassigned.unwrap_or(false) };
             households::list(c, &caller.scope.path, &filter, cursor.as_deref(), limit)
         })

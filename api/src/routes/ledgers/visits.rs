@@ -112,7 +112,7 @@ pub async fn create(state: web::Data<AppState>, caller: Caller, body: Json<Creat
         v.push("problems", "too_many", "at most 20 problems per visit");
     }
     let problems: Vec<String> = b.problems.iter().enumerate().filter_map(|(i, p)| v.check(text(&format!("problems[{i}]"), p, 200))).collect();
-    let satisfaction = b.satisfaction.map(|s| v.check(parse_satisfaction(s))).flatten();
+    let satisfaction = b.satisfaction.and_then(|s| v.check(parse_satisfaction(s)));
     v.finish()?;
     let visited_on = visited_on.unwrap_or(b.visited_on);
     let viewer = caller.clone();
@@ -243,22 +243,10 @@ pub struct MeasuresQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VisitMeasuresView {
     pub worker_id: String,
+    /// `YYYY-MM`.
     pub month: String,
-    /// Visits dated in the month.
-    pub visits: u32,
-    /// Monthly target (configured, default 30).
-    pub target: u32,
-    pub target_met: bool,
-    /// Households currently assigned to the worker.
-    pub assigned_households: u32,
-    /// Distinct assigned households visited in the month.
-    pub households_visited: u32,
-    /// households_visited / assigned_households, two decimals; null with none assigned.
-    pub coverage: Option<f64>,
-    /// Visits where satisfaction was asked.
-    pub satisfaction_responses: u32,
-    /// Mean satisfaction (1–5), two decimals; null when never asked.
-    pub average_satisfaction: Option<f64>,
+    #[serde(flatten)]
+    pub measures: VisitMeasures,
 }
 
 /// Visit measures of a grid worker for one month (community, street and civil-affairs staff and
@@ -302,17 +290,6 @@ pub async fn measures(state: web::Data<AppState>, caller: Caller, q: web::Query<
             Ok((worker_id, VisitMeasures::compute(&facts, &assigned, target)))
         })
         .await?;
-    let (worker_id, m) = m;
-    Ok(web::Json(VisitMeasuresView {
-        worker_id,
-        month: month.label(),
-        visits: m.visits,
-        target: m.target,
-        target_met: m.target_met,
-        assigned_households: m.assigned_households,
-        households_visited: m.households_visited,
-        coverage: m.coverage,
-        satisfaction_responses: m.satisfaction_responses,
-        average_satisfaction: m.average_satisfaction,
-    }))
+    let (worker_id, measures) = m;
+    Ok(web::Json(VisitMeasuresView { worker_id, month: month.label(), measures }))
 }
