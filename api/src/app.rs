@@ -32,6 +32,9 @@ Errors are RFC 9457 problem details (application/problem+json) with a stable `co
         (name = "requests", description = "Residents' requests, 三事分流: submission, triage, handling, rating, timeline, photos, measures (诉求)"),
         (name = "responsibility lists", description = "District guiding catalogue (指导目录) and communities' responsibility lists (三事分流责任清单), versioned"),
         (name = "service directory", description = "Communities' service directories (便民服务目录) for private matters"),
+        (name = "ledgers", description = "Electronic ledgers generated from events, hash-chained and verifiable (电子台账)"),
+        (name = "households", description = "Households and their grid workers (户, 包片联户)"),
+        (name = "visits", description = "Grid workers' visits and their measures (入户走访, 民情走访日记)"),
         (name = "public", description = "Public, unauthenticated information (公开信息)"),
         (name = "health", description = "Probes"),
     )

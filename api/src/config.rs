@@ -1,5 +1,6 @@
 //! Configuration from environment variables (see the README's table).
 
+use gongzhi_domain::household::{DEFAULT_MAX_HOUSEHOLDS_PER_WORKER, DEFAULT_VISITS_PER_MONTH};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -32,6 +33,10 @@ pub struct Config {
     /// Days a resident has to rate a resolved request before `POST /requests/auto-close`
     /// closes it unrated (GONGZHI_AUTO_CLOSE_DAYS, default 7).
     pub auto_close_days: u32,
+    /// Most households one grid worker may be assigned (包片联户, default 300).
+    pub max_households_per_worker: usize,
+    /// Visits a grid worker should make each month (default 30).
+    pub visits_per_month_target: u32,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -70,6 +75,8 @@ impl Config {
             login_per_account: num("GONGZHI_LOGIN_PER_ACCOUNT", 10)?,
             login_per_address: num("GONGZHI_LOGIN_PER_ADDRESS", 30)?,
             auto_close_days: num("GONGZHI_AUTO_CLOSE_DAYS", 7)?,
+            max_households_per_worker: num("GONGZHI_MAX_HOUSEHOLDS_PER_WORKER", DEFAULT_MAX_HOUSEHOLDS_PER_WORKER)?,
+            visits_per_month_target: num("GONGZHI_VISITS_PER_MONTH_TARGET", DEFAULT_VISITS_PER_MONTH)?,
         };
         cfg.check()?;
         Ok(cfg)
@@ -114,6 +121,8 @@ impl Config {
             login_per_account: 10,
             login_per_address: 1000,
             auto_close_days: 7,
+            max_households_per_worker: DEFAULT_MAX_HOUSEHOLDS_PER_WORKER,
+            visits_per_month_target: DEFAULT_VISITS_PER_MONTH,
         }
     }
 }

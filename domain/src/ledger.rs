@@ -44,6 +44,18 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+/// Roles that manage ledger types (民政局).
+pub const LEDGER_TYPE_ADMINS: &[crate::role::Role] = &[crate::role::Role::CivilAffairsAdmin];
+/// Roles that read ledgers, verify them and export the book, in their scope.
+pub const LEDGER_READERS: &[crate::role::Role] = &[
+    crate::role::Role::CommunityStaff,
+    crate::role::Role::StreetAdmin,
+    crate::role::Role::CivilAffairsAdmin,
+    crate::role::Role::Auditor,
+];
+/// Roles that add manual entries (补录) to a type that allows them.
+pub const MANUAL_ENTRY_ROLES: &[crate::role::Role] = &[crate::role::Role::CommunityStaff];
+
 /// Previous hash of the first entry of every chain.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -205,6 +217,7 @@ pub fn entry_hash(prev_hash_hex: &str, entry: &LedgerEntry) -> String {
 }
 
 /// Why a chain is broken.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BreakReason {
@@ -214,6 +227,9 @@ pub enum BreakReason {
     SeqGap,
     /// The stored previous hash is not the predecessor's hash.
     PrevMismatch,
+    /// The chain does not end at the recorded head: entries were removed from or added to its
+    /// end (`seq` is the recorded head's).
+    HeadMismatch,
 }
 
 /// Outcome of [`verify_chain`].
@@ -247,6 +263,17 @@ pub fn verify_chain(entries: &[SealedEntry]) -> Verification {
     Verification::Ok {
         count: entries.len() as u64,
         head: prev.to_string(),
+    }
+}
+
+/// Checks a verified chain against the head recorded beside it (`(seq, hash)`, `None` when no
+/// entry was ever appended): a chain cut short at its end verifies on its own, but no longer
+/// reaches the recorded head.
+pub fn check_head(verification: Verification, recorded: Option<(u64, &str)>) -> Verification {
+    match (&verification, recorded) {
+        (Verification::Ok { count, head }, Some((seq, hash))) if *count != seq || head != hash => Verification::Broken { seq, reason: BreakReason::HeadMismatch },
+        (Verification::Ok { count, .. }, None) if *count > 0 => Verification::Broken { seq: 0, reason: BreakReason::HeadMismatch },
+        _ => verification,
     }
 }
 
@@ -490,5 +517,18 @@ mod tests {
             serde_json::to_value(verify_chain(&removed)).unwrap(),
             json!({"status": "broken", "seq": 3, "reason": "seq_gap"})
         );
+    }
+
+    #[test]
+    fn truncation_is_caught_by_the_recorded_head() {
+        let c = chain(3);
+        let ok = verify_chain(&c);
+        assert_eq!(check_head(ok.clone(), Some((3, &c[2].hash))), ok);
+        assert_eq!(check_head(verify_chain(&c[..2]), Some((3, &c[2].hash))), Verification::Broken { seq: 3, reason: BreakReason::HeadMismatch });
+        assert_eq!(check_head(verify_chain(&[]), None), verify_chain(&[]));
+        assert_eq!(check_head(verify_chain(&c), None), Verification::Broken { seq: 0, reason: BreakReason::HeadMismatch });
+        // A broken chain keeps its own first break.
+        let broken = verify_chain(&c[1..]);
+        assert_eq!(check_head(broken.clone(), Some((3, &c[2].hash))), broken);
     }
 }

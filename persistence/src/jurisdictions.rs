@@ -121,7 +121,9 @@ pub fn attached_data(conn: &mut DbConnection, id: &str) -> StoreResult<Vec<(&'st
         ("service directory entries", crate::requests::services::count_attached(conn, id)?),
         ("clearance records", crate::clearance::attached_count(conn, id)?),
     ];
-    Ok(attached.into_iter().filter(|(_, n)| *n > 0).collect())
+    let mut out: Vec<_> = attached.into_iter().filter(|(_, n)| *n > 0).collect();
+    out.extend(crate::ledgers::attached_data(conn, id)?);
+    Ok(out)
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern with escape character `\`.

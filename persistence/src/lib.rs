@@ -10,6 +10,7 @@ pub mod error;
 pub mod idempotency;
 pub mod jurisdictions;
 pub mod requests;
+pub mod ledgers;
 pub mod schema;
 pub mod tokens;
 

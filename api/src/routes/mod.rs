@@ -8,6 +8,7 @@ pub mod departments;
 pub mod health;
 pub mod jurisdictions;
 pub mod requests;
+pub mod ledgers;
 
 use crate::middleware::RequestId;
 use actix_web::{HttpMessage, HttpRequest};
@@ -46,5 +47,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(accounts::rotate_secret)
         .service(audit_log::list)
         .configure(requests::configure)
-        .configure(clearance::configure);
+        .configure(clearance::configure)
+        .configure(ledgers::configure);
 }

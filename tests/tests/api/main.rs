@@ -9,3 +9,4 @@ mod contract;
 mod conventions;
 mod jurisdictions;
 mod requests;
+mod ledgers;
