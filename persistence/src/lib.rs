@@ -8,6 +8,7 @@ pub mod departments;
 pub mod error;
 pub mod idempotency;
 pub mod jurisdictions;
+pub mod organisations;
 pub mod schema;
 pub mod tokens;
 
