@@ -6,6 +6,7 @@ pub mod auth;
 pub mod departments;
 pub mod health;
 pub mod jurisdictions;
+pub mod organisations;
 
 use crate::middleware::RequestId;
 use actix_web::{HttpMessage, HttpRequest};
@@ -43,4 +44,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(accounts::create_service)
         .service(accounts::rotate_secret)
         .service(audit_log::list);
+    organisations::configure(cfg);
 }
