@@ -3,3 +3,4 @@
 
 mod auth;
 mod conventions;
+mod organisations;
