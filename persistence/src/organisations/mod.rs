@@ -303,16 +303,23 @@ pub struct SocialWorkerRow {
     pub created_at: NaiveDateTime,
 }
 
+/// Declares an `insert` query function for one table.
+macro_rules! insert_fn {
+    ($table:ident, $row:ty, $insert:ident) => {
+        pub fn $insert(conn: &mut DbConnection, row: &$row) -> StoreResult<()> {
+            diesel::insert_into($table::table).values(row).execute(conn)?;
+            Ok(())
+        }
+    };
+}
+
 /// Declares `get`, `insert` and (optionally) `update` query functions for one table.
 macro_rules! table_fns {
     ($table:ident, $row:ty, $what:literal, $get:ident, $insert:ident $(, $update:ident)?) => {
         pub fn $get(conn: &mut DbConnection, id: &str) -> StoreResult<$row> {
             $table::table.find(id).select(<$row>::as_select()).first(conn).map_err(StoreError::not_found($what))
         }
-        pub fn $insert(conn: &mut DbConnection, row: &$row) -> StoreResult<()> {
-            diesel::insert_into($table::table).values(row).execute(conn)?;
-            Ok(())
-        }
+        insert_fn!($table, $row, $insert);
         $(pub fn $update(conn: &mut DbConnection, row: &$row) -> StoreResult<()> {
             diesel::update($table::table.find(&row.id)).set(row).execute(conn)?;
             Ok(())
@@ -326,18 +333,18 @@ table_fns!(incubation_bases, IncubationBaseRow, "incubation base", get_base, ins
 table_fns!(residencies, ResidencyRow, "residency", get_residency, insert_residency, update_residency);
 table_fns!(venture_calls, CallRow, "call", get_call, insert_call, update_call);
 table_fns!(venture_applications, ApplicationRow, "application", get_application, insert_application, update_application);
-table_fns!(venture_scores, ScoreRow, "score", get_score, insert_score);
+insert_fn!(venture_scores, ScoreRow, insert_score);
 table_fns!(venture_projects, ProjectRow, "project", get_project, insert_project);
 table_fns!(milestones, MilestoneRow, "milestone", get_milestone, insert_milestone, update_milestone);
-table_fns!(project_reports, ReportRow, "report", get_report, insert_report);
-table_fns!(project_beneficiaries, BeneficiaryRow, "beneficiary count", get_beneficiary, insert_beneficiary);
+insert_fn!(project_reports, ReportRow, insert_report);
+insert_fn!(project_beneficiaries, BeneficiaryRow, insert_beneficiary);
 table_fns!(service_contracts, ContractRow, "contract", get_contract, insert_contract);
-table_fns!(contract_payments, PaymentRow, "payment", get_payment, insert_payment);
+insert_fn!(contract_payments, PaymentRow, insert_payment);
 table_fns!(volunteers, VolunteerRow, "volunteer", get_volunteer, insert_volunteer, update_volunteer);
 table_fns!(volunteer_activities, ActivityRow, "activity", get_activity, insert_activity);
 table_fns!(volunteer_hours, HoursRow, "hours", get_hours, insert_hours, update_hours);
 table_fns!(points_rules, PointsRuleRow, "points rule", get_rule, insert_rule, update_rule);
-table_fns!(points_ledger, PointsEntryRow, "points entry", get_points_entry, insert_points_entry);
+insert_fn!(points_ledger, PointsEntryRow, insert_points_entry);
 table_fns!(social_workers, SocialWorkerRow, "social worker", get_social_worker, insert_social_worker);
 
 /// Paths of a node and all its ancestors (`/a/`, `/a/b/`, …): records seated there apply to it.
