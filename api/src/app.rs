@@ -35,6 +35,10 @@ Errors are RFC 9457 problem details (application/problem+json) with a stable `co
         (name = "ledgers", description = "Electronic ledgers generated from events, hash-chained and verifiable (电子台账)"),
         (name = "households", description = "Households and their grid workers (户, 包片联户)"),
         (name = "visits", description = "Grid workers' visits and their measures (入户走访, 民情走访日记)"),
+        (name = "organisations", description = "Social organisations registry, incubation bases and certified social workers (社会组织名录, 孵化基地, 社工)"),
+        (name = "venture-philanthropy", description = "Venture-philanthropy calls, applications, awards and funded projects (公益创投)"),
+        (name = "purchased-services", description = "Government purchase of services: contracts, milestones, payments (政府购买服务)"),
+        (name = "volunteers", description = "Volunteers, activities, service hours and the points scheme (志愿者, 积分制)"),
         (name = "public", description = "Public, unauthenticated information (公开信息)"),
         (name = "health", description = "Probes"),
     )

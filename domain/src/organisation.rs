@@ -346,6 +346,82 @@ pub fn redeem(balance: i64, cost: i64) -> Result<i64, DomainError> {
     Ok(balance - cost)
 }
 
+named_enum! {
+    /// Status of an organisation in the registry (社会组织名录).
+    pub enum OrganisationStatus in "status" {
+        /// 待审核: entered by civil affairs, awaiting approval.
+        Pending = "pending",
+        /// 正常: approved; may apply for projects and contracts.
+        Active = "active",
+        /// 已注销: deregistered; the record and its history stay.
+        Deregistered = "deregistered",
+    }
+}
+
+impl OrganisationStatus {
+    /// pending → active; pending or active → deregistered.
+    pub fn move_to(self, to: OrganisationStatus) -> Result<OrganisationStatus, DomainError> {
+        use OrganisationStatus::*;
+        if matches!((self, to), (Pending, Active) | (Pending | Active, Deregistered)) {
+            Ok(to)
+        } else {
+            Err(DomainError::transition(self.as_str(), format!("move to {}", to.as_str())))
+        }
+    }
+    /// Only an active organisation applies for projects or takes contracts (Conflict
+    /// `organisation_not_active`).
+    pub fn check_active(self) -> Result<(), DomainError> {
+        if self == OrganisationStatus::Active {
+            Ok(())
+        } else {
+            Err(DomainError::conflict("organisation_not_active", format!("the organisation is {}, not active", self.as_str())))
+        }
+    }
+}
+
+named_enum! {
+    /// Decision state of a reviewed submission: a profile change request (资料变更申请) or
+    /// volunteer hours (志愿服务时长).
+    pub enum ReviewStatus in "status" {
+        /// 待审核.
+        Submitted = "submitted",
+        /// 已通过.
+        Approved = "approved",
+        /// 已驳回.
+        Rejected = "rejected",
+    }
+}
+
+impl ReviewStatus {
+    /// A submission is decided once: submitted → approved or rejected.
+    pub fn decide(self, to: ReviewStatus) -> Result<ReviewStatus, DomainError> {
+        if self == ReviewStatus::Submitted && to != ReviewStatus::Submitted {
+            Ok(to)
+        } else {
+            Err(DomainError::transition(self.as_str(), format!("move to {}", to.as_str())))
+        }
+    }
+}
+
+/// Government purchase of services (政府购买服务): refuses a payment that is not positive
+/// (field error `amount_cents`/`must_be_positive`) or that would bring the payments above the
+/// contract amount (Rule `payment_exceeds_contract`).
+pub fn check_payment(contract_cents: i64, already_paid_cents: i64, new_payment_cents: i64) -> Result<(), DomainError> {
+    if new_payment_cents <= 0 {
+        return Err(DomainError::field("amount_cents", "must_be_positive", "a payment must be more than zero"));
+    }
+    match already_paid_cents.checked_add(new_payment_cents) {
+        Some(total) if total <= contract_cents => Ok(()),
+        _ => Err(DomainError::rule(
+            "payment_exceeds_contract",
+            format!(
+                "this payment would exceed the contract amount: {} cents remain of {contract_cents}",
+                contract_cents.saturating_sub(already_paid_cents).max(0)
+            ),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -596,5 +672,27 @@ mod tests {
             })
         ));
         assert!(matches!(redeem(100, 0), Err(DomainError::Validation(e)) if e[0].code == "must_be_positive"));
+    }
+    #[test]
+    fn organisation_and_review_transitions() {
+        use OrganisationStatus::*;
+        assert_eq!(Pending.move_to(Active), Ok(Active));
+        assert_eq!(Active.move_to(Deregistered), Ok(Deregistered));
+        assert_eq!(Pending.move_to(Deregistered), Ok(Deregistered));
+        for (from, to) in [(Active, Pending), (Deregistered, Active), (Active, Active)] {
+            assert!(matches!(from.move_to(to), Err(DomainError::InvalidTransition { .. })));
+        }
+        assert!(Active.check_active().is_ok());
+        assert!(matches!(Pending.check_active(), Err(DomainError::Conflict { code: "organisation_not_active", .. })));
+        assert_eq!(ReviewStatus::Submitted.decide(ReviewStatus::Approved), Ok(ReviewStatus::Approved));
+        assert!(ReviewStatus::Submitted.decide(ReviewStatus::Submitted).is_err());
+        assert!(ReviewStatus::Approved.decide(ReviewStatus::Rejected).is_err());
+    }
+
+    #[test]
+    fn payments_stay_within_contract() {
+        assert!(check_payment(1000, 0, 1000).is_ok());
+        assert!(matches!(check_payment(1000, 400, 601), Err(DomainError::Rule { code: "payment_exceeds_contract", .. })));
+        assert!(matches!(check_payment(1000, 0, 0), Err(DomainError::Validation(_))));
     }
 }

@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod jurisdictions;
 pub mod requests;
 pub mod ledgers;
+pub mod organisations;
 pub mod schema;
 pub mod tokens;
 

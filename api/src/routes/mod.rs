@@ -9,6 +9,7 @@ pub mod health;
 pub mod jurisdictions;
 pub mod requests;
 pub mod ledgers;
+pub mod organisations;
 
 use crate::middleware::RequestId;
 use actix_web::{HttpMessage, HttpRequest};
@@ -48,5 +49,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(audit_log::list)
         .configure(requests::configure)
         .configure(clearance::configure)
-        .configure(ledgers::configure);
+        .configure(ledgers::configure)
+        .configure(organisations::configure);
 }

@@ -10,3 +10,4 @@ mod conventions;
 mod jurisdictions;
 mod requests;
 mod ledgers;
+mod organisations;
