@@ -42,6 +42,7 @@ pub mod authz;
 pub mod clearance;
 pub mod clock;
 pub mod error;
+pub mod evaluation;
 pub mod jurisdiction;
 pub mod ledger;
 pub mod organisation;
