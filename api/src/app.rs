@@ -28,6 +28,7 @@ Errors are RFC 9457 problem details (application/problem+json) with a stable `co
         (name = "departments", description = "Government departments (职能部门)"),
         (name = "accounts", description = "Accounts and service accounts (账号)"),
         (name = "audit", description = "Audit log (审计日志)"),
+        (name = "evaluation", description = "Evaluation campaigns (双评议, 双向评估): residents rate communities, communities rate departments, results, exports"),
         (name = "public", description = "Public, unauthenticated information (公开信息)"),
         (name = "health", description = "Probes"),
     )

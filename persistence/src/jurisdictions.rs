@@ -122,6 +122,7 @@ pub fn attached_data(conn: &mut DbConnection, id: &str) -> StoreResult<Vec<(&'st
     if n > 0 {
         out.push(("departments", n));
     }
+    out.extend(crate::evaluation::attached_counts(conn, id)?.into_iter().filter(|(_, n)| *n > 0));
     Ok(out)
 }
 

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod db;
 pub mod departments;
+pub mod evaluation;
 pub mod error;
 pub mod idempotency;
 pub mod jurisdictions;

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit_log;
 pub mod auth;
 pub mod departments;
+pub mod evaluation;
 pub mod health;
 pub mod jurisdictions;
 
@@ -42,5 +43,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(accounts::update)
         .service(accounts::create_service)
         .service(accounts::rotate_secret)
-        .service(audit_log::list);
+        .service(audit_log::list)
+        .configure(evaluation::configure);
 }
