@@ -6,4 +6,5 @@ mod auth;
 mod bad_input;
 mod contract;
 mod conventions;
+mod evaluation;
 mod jurisdictions;
