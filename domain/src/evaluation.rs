@@ -330,13 +330,14 @@ impl ScaleSummary {
 }
 
 /// Aggregate of one item over a set of responses.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ItemSummary {
     pub code: String,
     pub kind: ItemKind,
-    /// Responses answering the item.
+    /// Responses (households) answering the item.
     pub count: u64,
-    /// Mean of a scale item.
+    /// Mean of a scale item (4 decimals).
     pub mean: Option<f64>,
     /// Answers per value: "1"…"5" for a scale item, each option's value for a choice item.
     pub distribution: BTreeMap<String, u64>,

@@ -5,65 +5,19 @@
 use super::campaigns::{CampaignPage, CampaignView};
 use super::{communities_in, load_visible, EVALUATION_READERS};
 use crate::auth::Caller;
-use crate::common::{ts, PageParams};
+use crate::common::PageParams;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
 use actix_web::{get, web};
-use chrono::{DateTime, NaiveDate, Utc};
 use gongzhi_domain::authz::Scope;
-use gongzhi_domain::evaluation::{rank, summarize, summarize_department, Aspect, CampaignKind, CampaignState, ItemKind, MinSample, ScaleSummary};
+use gongzhi_domain::evaluation::{rank, summarize, summarize_department, Aspect, CampaignKind, CampaignState, ItemSummary, MinSample, ScaleSummary};
 use gongzhi_domain::jurisdiction::{JurisdictionPath, Level};
 use gongzhi_domain::DomainError;
 use gongzhi_persistence::evaluation::{self, CampaignFilter, CampaignRow};
 use gongzhi_persistence::{departments, jurisdictions, DbConnection, StoreResult};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
-
-/// The campaign a result belongs to.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CampaignSummary {
-    pub id: String,
-    pub name: String,
-    pub jurisdiction_id: String,
-    pub kinds: Vec<CampaignKind>,
-    pub period_start: NaiveDate,
-    pub period_end: NaiveDate,
-    pub state: CampaignState,
-    pub published_at: Option<DateTime<Utc>>,
-}
-
-impl From<&CampaignRow> for CampaignSummary {
-    fn from(r: &CampaignRow) -> Self {
-        let period = r.period();
-        CampaignSummary {
-            id: r.id.clone(),
-            name: r.name.clone(),
-            jurisdiction_id: r.jurisdiction_id.clone(),
-            kinds: r.kinds(),
-            period_start: period.start,
-            period_end: period.end,
-            state: r.state(),
-            published_at: r.published_at.map(ts),
-        }
-    }
-}
-
-/// Aggregate of one questionnaire item.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ItemResult {
-    pub code: String,
-    pub kind: ItemKind,
-    /// Households answering it.
-    pub count: u64,
-    /// Mean of a scale item (4 decimals).
-    pub mean: Option<f64>,
-    /// Answers per value ("1"…"5", or option values).
-    pub distribution: BTreeMap<String, u64>,
-    /// Satisfied answers, for items bearing on satisfaction.
-    pub satisfied: Option<u64>,
-    pub satisfaction_rate: Option<f64>,
-}
 
 /// Residents' satisfaction with one community (群众满意度).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -82,7 +36,7 @@ pub struct CommunityResult {
     pub satisfaction_rate: Option<f64>,
     /// Rank by satisfaction rate (1 = best; ties share a rank); absent below the minimum sample.
     pub rank: Option<u32>,
-    pub items: Vec<ItemResult>,
+    pub items: Vec<ItemSummary>,
 }
 
 /// Aggregate of one aspect of a department.
@@ -119,7 +73,7 @@ pub struct DepartmentResult {
 /// The results of a campaign.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CampaignResults {
-    pub campaign: CampaignSummary,
+    pub campaign: CampaignView,
     /// Rows with a smaller sample are listed unranked.
     pub min_sample: u64,
     /// Ranked rows first (best first), then unranked ones; empty unless the campaign evaluates
@@ -161,11 +115,7 @@ pub fn build(c: &mut DbConnection, campaign: &CampaignRow, min: MinSample) -> St
                 satisfied_answers: s.satisfied_answers,
                 satisfaction_rate: s.satisfaction_rate,
                 rank: None,
-                items: s
-                    .items
-                    .into_iter()
-                    .map(|i| ItemResult { code: i.code, kind: i.kind, count: i.count, mean: i.mean, distribution: i.distribution, satisfied: i.satisfied, satisfaction_rate: i.satisfaction_rate })
-                    .collect(),
+                items: s.items,
             });
         }
         let ranks = rank(&communities.iter().map(|r| (r.satisfaction_rate, r.respondents)).collect::<Vec<_>>(), min);
@@ -198,7 +148,7 @@ pub fn build(c: &mut DbConnection, campaign: &CampaignRow, min: MinSample) -> St
         depts.iter_mut().zip(ranks).for_each(|(r, k)| r.rank = k);
         ranked_first(&mut depts, |r| r.rank);
     }
-    Ok(CampaignResults { campaign: campaign.into(), min_sample: min.get(), communities, departments: depts })
+    Ok(CampaignResults { campaign: campaign.clone().into(), min_sample: min.get(), communities, departments: depts })
 }
 
 /// True when the caller may read the campaign's results: published, or civil affairs / an
@@ -284,7 +234,7 @@ pub async fn public_campaign(state: web::Data<AppState>, id: web::Path<String>, 
 /// One community's result in one campaign.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CommunityHistoryEntry {
-    pub campaign: CampaignSummary,
+    pub campaign: CampaignView,
     pub min_sample: u64,
     /// Communities ranked or listed in the campaign.
     pub communities_in_campaign: u64,
@@ -302,7 +252,7 @@ pub struct CommunityHistory {
 /// One department's result in one campaign.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DepartmentHistoryEntry {
-    pub campaign: CampaignSummary,
+    pub campaign: CampaignView,
     pub min_sample: u64,
     pub departments_in_campaign: u64,
     pub result: DepartmentResult,
