@@ -39,6 +39,7 @@ Errors are RFC 9457 problem details (application/problem+json) with a stable `co
         (name = "venture-philanthropy", description = "Venture-philanthropy calls, applications, awards and funded projects (公益创投)"),
         (name = "purchased-services", description = "Government purchase of services: contracts, milestones, payments (政府购买服务)"),
         (name = "volunteers", description = "Volunteers, activities, service hours and the points scheme (志愿者, 积分制)"),
+        (name = "evaluation", description = "Evaluation campaigns (双评议, 双向评估): residents rate communities, communities rate departments, results, exports"),
         (name = "public", description = "Public, unauthenticated information (公开信息)"),
         (name = "health", description = "Probes"),
     )

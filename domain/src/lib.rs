@@ -43,6 +43,7 @@ pub mod clearance;
 pub mod clock;
 pub mod error;
 pub mod household;
+pub mod evaluation;
 pub mod jurisdiction;
 pub mod ledger;
 pub mod organisation;

@@ -124,6 +124,7 @@ pub fn attached_data(conn: &mut DbConnection, id: &str) -> StoreResult<Vec<(&'st
     let mut out: Vec<_> = attached.into_iter().filter(|(_, n)| *n > 0).collect();
     out.extend(crate::ledgers::attached_data(conn, id)?);
     out.extend(crate::organisations::attached_data(conn, id)?);
+    out.extend(crate::evaluation::attached_counts(conn, id)?.into_iter().filter(|(_, n)| *n > 0));
     Ok(out)
 }
 

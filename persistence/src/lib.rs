@@ -6,6 +6,7 @@ pub mod audit;
 pub mod clearance;
 pub mod db;
 pub mod departments;
+pub mod evaluation;
 pub mod error;
 pub mod idempotency;
 pub mod jurisdictions;

@@ -5,6 +5,7 @@ pub mod audit_log;
 pub mod auth;
 pub mod clearance;
 pub mod departments;
+pub mod evaluation;
 pub mod health;
 pub mod jurisdictions;
 pub mod requests;
@@ -50,5 +51,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(requests::configure)
         .configure(clearance::configure)
         .configure(ledgers::configure)
-        .configure(organisations::configure);
+        .configure(organisations::configure)
+        .configure(evaluation::configure);
 }

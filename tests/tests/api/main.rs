@@ -7,6 +7,7 @@ mod bad_input;
 mod clearance;
 mod contract;
 mod conventions;
+mod evaluation;
 mod jurisdictions;
 mod requests;
 mod ledgers;

@@ -1,0 +1,351 @@
+//! Results (评议结果): residents' satisfaction per community and departments' scores per aspect,
+//! ranked only above a minimum sample; public once published (三挂钩一公开), before that visible to
+//! civil affairs and auditors in scope only; history across campaigns.
+
+use super::campaigns::{CampaignPage, CampaignView};
+use super::{communities_in, load_visible, EVALUATION_READERS};
+use crate::auth::Caller;
+use crate::common::PageParams;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
+use actix_web::{get, web};
+use gongzhi_domain::authz::Scope;
+use gongzhi_domain::evaluation::{rank, summarize, summarize_department, Aspect, CampaignKind, CampaignState, ItemSummary, MinSample, ScaleSummary};
+use gongzhi_domain::jurisdiction::{JurisdictionPath, Level};
+use gongzhi_domain::DomainError;
+use gongzhi_persistence::evaluation::{self, CampaignFilter, CampaignRow};
+use gongzhi_persistence::{departments, jurisdictions, DbConnection, StoreResult};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
+
+/// Residents' satisfaction with one community (群众满意度).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CommunityResult {
+    pub community_id: String,
+    pub name: String,
+    pub code: Option<String>,
+    /// Households that answered: the sample size.
+    pub respondents: u64,
+    /// Answers bearing on satisfaction: scale answers, and choice answers of items with options
+    /// flagged satisfied.
+    pub rated_answers: u64,
+    /// Of those, scale answers 4–5 and choices of options flagged satisfied (满意/基本满意).
+    pub satisfied_answers: u64,
+    /// satisfied_answers / rated_answers, 4 decimals (满意率).
+    pub satisfaction_rate: Option<f64>,
+    /// Rank by satisfaction rate (1 = best; ties share a rank); absent below the minimum sample.
+    pub rank: Option<u32>,
+    pub items: Vec<ItemSummary>,
+}
+
+/// Aggregate of one aspect of a department.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AspectResult {
+    pub aspect: Aspect,
+    pub count: u64,
+    pub mean: Option<f64>,
+    /// Number of scores 1, 2, 3, 4 and 5.
+    pub distribution: Vec<u64>,
+}
+
+impl AspectResult {
+    fn new(aspect: Aspect, s: &ScaleSummary) -> Self {
+        AspectResult { aspect, count: s.count, mean: s.mean, distribution: s.distribution.to_vec() }
+    }
+}
+
+/// Communities' rating of one department (社区评议部门).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DepartmentResult {
+    pub department_id: String,
+    pub name: String,
+    pub code: String,
+    /// Communities that scored it: the sample size.
+    pub submissions: u64,
+    /// Mean of every aspect score, 4 decimals.
+    pub overall_mean: Option<f64>,
+    /// Rank by overall mean (1 = best; ties share a rank); absent below the minimum sample.
+    pub rank: Option<u32>,
+    pub aspects: Vec<AspectResult>,
+}
+
+/// The results of a campaign.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CampaignResults {
+    pub campaign: CampaignView,
+    /// Rows with a smaller sample are listed unranked.
+    pub min_sample: u64,
+    /// Ranked rows first (best first), then unranked ones; empty unless the campaign evaluates
+    /// resident_to_community.
+    pub communities: Vec<CommunityResult>,
+    /// Likewise; empty unless the campaign evaluates community_to_department.
+    pub departments: Vec<DepartmentResult>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ResultsQuery {
+    /// Minimum sample (households for a community, communities for a department) to be ranked; 1–100000, default 5.
+    pub min_sample: Option<i64>,
+}
+
+/// Orders ranked rows by rank (stable within a shared rank), unranked rows after them.
+fn ranked_first<T>(rows: &mut [T], rank_of: impl Fn(&T) -> Option<u32>) {
+    rows.sort_by_key(|r| (rank_of(r).is_none(), rank_of(r)));
+}
+
+/// Computes the results of a campaign over all of its data.
+pub fn build(c: &mut DbConnection, campaign: &CampaignRow, min: MinSample) -> StoreResult<CampaignResults> {
+    let mut communities = Vec::new();
+    if campaign.has_kind(CampaignKind::ResidentToCommunity) {
+        let q = campaign.questionnaire();
+        let mut by_community: HashMap<String, Vec<_>> = HashMap::new();
+        for (community, answers) in evaluation::campaign_answers(c, &campaign.id)? {
+            by_community.entry(community).or_default().push(answers);
+        }
+        for j in communities_in(c, &campaign.area())? {
+            let s = summarize(&q, by_community.get(&j.id).map(Vec::as_slice).unwrap_or_default());
+            communities.push(CommunityResult {
+                community_id: j.id,
+                name: j.name,
+                code: j.code,
+                respondents: s.respondents,
+                rated_answers: s.rated_answers,
+                satisfied_answers: s.satisfied_answers,
+                satisfaction_rate: s.satisfaction_rate,
+                rank: None,
+                items: s.items,
+            });
+        }
+        let ranks = rank(&communities.iter().map(|r| (r.satisfaction_rate, r.respondents)).collect::<Vec<_>>(), min);
+        communities.iter_mut().zip(ranks).for_each(|(r, k)| r.rank = k);
+        ranked_first(&mut communities, |r| r.rank);
+    }
+    let mut depts = Vec::new();
+    if campaign.has_kind(CampaignKind::CommunityToDepartment) {
+        let mut by_department: HashMap<String, Vec<_>> = HashMap::new();
+        for (department, scoring) in evaluation::campaign_scorings(c, &campaign.id)? {
+            by_department.entry(department).or_default().push(scoring);
+        }
+        for d in departments::list_visible(c, &campaign.area(), None, i64::from(i32::MAX))? {
+            let scored = by_department.remove(&d.id).unwrap_or_default();
+            if scored.is_empty() && !d.active {
+                continue;
+            }
+            let s = summarize_department(&scored);
+            depts.push(DepartmentResult {
+                department_id: d.id,
+                name: d.name,
+                code: d.code,
+                submissions: s.submissions,
+                overall_mean: s.overall.mean,
+                rank: None,
+                aspects: s.aspects.iter().map(|(a, x)| AspectResult::new(*a, x)).collect(),
+            });
+        }
+        let ranks = rank(&depts.iter().map(|r| (r.overall_mean, r.submissions)).collect::<Vec<_>>(), min);
+        depts.iter_mut().zip(ranks).for_each(|(r, k)| r.rank = k);
+        ranked_first(&mut depts, |r| r.rank);
+    }
+    Ok(CampaignResults { campaign: campaign.clone().into(), min_sample: min.get(), communities, departments: depts })
+}
+
+/// True when the caller may read the campaign's results: published, or civil affairs / an
+/// auditor whose subtree holds the campaign.
+pub fn may_read(scope: &Scope, campaign: &CampaignRow) -> bool {
+    campaign.state() == CampaignState::Published || (EVALUATION_READERS.contains(&scope.role) && scope.covers(&campaign.path))
+}
+
+/// Results of a campaign: after publication for everyone who sees the campaign; before, for
+/// civil affairs and auditors whose subtree holds it.
+#[utoipa::path(
+    tag = "evaluation",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Campaign id"), ResultsQuery),
+    responses(
+        (status = 200, description = "The results", body = CampaignResults),
+        (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not yet published (results_not_published)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such campaign visible", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "min_sample out of range", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/evaluation/campaigns/{id}/results")]
+pub async fn campaign_results(state: web::Data<AppState>, caller: Caller, id: web::Path<String>, q: web::Query<ResultsQuery>) -> ApiResult<web::Json<CampaignResults>> {
+    let min = MinSample::parse(q.min_sample)?;
+    let results = state
+        .read(move |c| {
+            let row = load_visible(c, &caller.scope, &id)?;
+            if !may_read(&caller.scope, &row) {
+                return Ok(None);
+            }
+            build(c, &row, min).map(Some)
+        })
+        .await?;
+    results.map(web::Json).ok_or_else(|| ApiError::forbidden("results_not_published", "the results of this campaign are not published yet"))
+}
+
+/// Published campaigns (已公开的评议活动), newest first by id order of creation.
+#[utoipa::path(
+    tag = "public",
+    params(PageParams),
+    responses(
+        (status = 200, description = "A page of published campaigns", body = CampaignPage),
+        (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad limit", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/public/evaluation/campaigns")]
+pub async fn public_list(state: web::Data<AppState>, page: web::Query<PageParams>) -> ApiResult<web::Json<CampaignPage>> {
+    let (limit, cursor) = page.parse()?;
+    let filter = CampaignFilter { state: Some(CampaignState::Published), kind: None };
+    let rows = state.read(move |c| evaluation::list_campaigns(c, &JurisdictionPath::root(), &filter, cursor.as_deref(), limit)).await?;
+    Ok(web::Json(CampaignPage::from_rows(rows, limit, |r| r.id.clone(), CampaignView::from)))
+}
+
+/// Published results of a campaign (评议结果公开), without login; 404 until published.
+#[utoipa::path(
+    tag = "public",
+    params(("id" = String, Path, description = "Campaign id"), ResultsQuery),
+    responses(
+        (status = 200, description = "The published results", body = CampaignResults),
+        (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such published campaign", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "min_sample out of range", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/public/evaluation/campaigns/{id}/results")]
+pub async fn public_campaign(state: web::Data<AppState>, id: web::Path<String>, q: web::Query<ResultsQuery>) -> ApiResult<web::Json<CampaignResults>> {
+    let min = MinSample::parse(q.min_sample)?;
+    let results = state
+        .read(move |c| {
+            let row = evaluation::get_campaign(c, &id)?;
+            if row.state() != CampaignState::Published {
+                return Err(DomainError::NotFound("evaluation campaign").into());
+            }
+            build(c, &row, min)
+        })
+        .await?;
+    Ok(web::Json(results))
+}
+
+/// One community's result in one campaign.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommunityHistoryEntry {
+    pub campaign: CampaignView,
+    pub min_sample: u64,
+    /// Communities ranked or listed in the campaign.
+    pub communities_in_campaign: u64,
+    pub result: CommunityResult,
+}
+
+/// A community's results across campaigns, oldest period first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommunityHistory {
+    pub community_id: String,
+    pub name: String,
+    pub entries: Vec<CommunityHistoryEntry>,
+}
+
+/// One department's result in one campaign.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DepartmentHistoryEntry {
+    pub campaign: CampaignView,
+    pub min_sample: u64,
+    pub departments_in_campaign: u64,
+    pub result: DepartmentResult,
+}
+
+/// A department's results across campaigns, oldest period first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DepartmentHistory {
+    pub department_id: String,
+    pub name: String,
+    pub entries: Vec<DepartmentHistoryEntry>,
+}
+
+/// Campaigns visible from `area` evaluating `kind` whose results the caller may read, by period.
+fn readable_campaigns(c: &mut DbConnection, scope: &Scope, area: &JurisdictionPath, kind: CampaignKind) -> StoreResult<Vec<CampaignRow>> {
+    let filter = CampaignFilter { state: None, kind: Some(kind) };
+    let mut rows: Vec<CampaignRow> = evaluation::list_campaigns(c, area, &filter, None, i64::from(i32::MAX))?.into_iter().filter(|r| may_read(scope, r)).collect();
+    rows.sort_by(|a, b| (&a.period_start, &a.id).cmp(&(&b.period_start, &b.id)));
+    Ok(rows)
+}
+
+/// A community's satisfaction across campaigns (历次评议): published campaigns, and for civil
+/// affairs and auditors in scope also unpublished ones.
+#[utoipa::path(
+    tag = "evaluation",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Community id"), ResultsQuery),
+    responses(
+        (status = 200, description = "The history", body = CommunityHistory),
+        (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such community in scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "min_sample out of range", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/evaluation/communities/{id}/results")]
+pub async fn community_history(state: web::Data<AppState>, caller: Caller, id: web::Path<String>, q: web::Query<ResultsQuery>) -> ApiResult<web::Json<CommunityHistory>> {
+    let min = MinSample::parse(q.min_sample)?;
+    let history = state
+        .read(move |c| {
+            let community = jurisdictions::get_within(c, &id, &caller.scope.path).map_err(|_| DomainError::NotFound("community"))?;
+            if community.level() != Level::Community {
+                return Err(DomainError::NotFound("community").into());
+            }
+            let mut entries = Vec::new();
+            for campaign in readable_campaigns(c, &caller.scope, &community.path(), CampaignKind::ResidentToCommunity)? {
+                let results = build(c, &campaign, min)?;
+                let total = results.communities.len() as u64;
+                if let Some(result) = results.communities.into_iter().find(|r| r.community_id == community.id) {
+                    entries.push(CommunityHistoryEntry { campaign: results.campaign, min_sample: results.min_sample, communities_in_campaign: total, result });
+                }
+            }
+            Ok(CommunityHistory { community_id: community.id, name: community.name, entries })
+        })
+        .await?;
+    Ok(web::Json(history))
+}
+
+/// A department's scores across campaigns (历次评议): published campaigns, and for civil
+/// affairs and auditors in scope also unpublished ones. A department sees its own scores only
+/// once they are published.
+#[utoipa::path(
+    tag = "evaluation",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Department id"), ResultsQuery),
+    responses(
+        (status = 200, description = "The history", body = DepartmentHistory),
+        (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such department visible", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "min_sample out of range", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/evaluation/departments/{id}/results")]
+pub async fn department_history(state: web::Data<AppState>, caller: Caller, id: web::Path<String>, q: web::Query<ResultsQuery>) -> ApiResult<web::Json<DepartmentHistory>> {
+    let min = MinSample::parse(q.min_sample)?;
+    let history = state
+        .read(move |c| {
+            let department = departments::get(c, &id)?;
+            if !departments::is_visible(&department, &caller.scope.path) {
+                return Err(DomainError::NotFound("department").into());
+            }
+            let seat = JurisdictionPath::from_stored(department.path.clone());
+            let mut entries = Vec::new();
+            for campaign in readable_campaigns(c, &caller.scope, &seat, CampaignKind::CommunityToDepartment)? {
+                let results = build(c, &campaign, min)?;
+                let total = results.departments.len() as u64;
+                if let Some(result) = results.departments.into_iter().find(|r| r.department_id == department.id) {
+                    entries.push(DepartmentHistoryEntry { campaign: results.campaign, min_sample: results.min_sample, departments_in_campaign: total, result });
+                }
+            }
+            Ok(DepartmentHistory { department_id: department.id, name: department.name, entries })
+        })
+        .await?;
+    Ok(web::Json(history))
+}
