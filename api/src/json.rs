@@ -28,6 +28,12 @@ impl<T> std::ops::Deref for Json<T> {
 
 /// Parses a JSON document, mapping syntax errors to 400 and shape errors to 422 with the path.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    // JSON can carry NUL only escaped; no field of this API accepts it (PostgreSQL text cannot).
+    if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        let mut err = ApiError::validation(vec![FieldError::new("", "invalid_characters", "strings must not contain NUL characters")]);
+        err.code = "invalid_body".into();
+        return Err(err);
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

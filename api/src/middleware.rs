@@ -1,6 +1,6 @@
 //! Request ids and access logs.
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
@@ -17,8 +17,16 @@ fn sane(v: &str) -> bool {
     (1..=128).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
+/// True when the path or query carries an encoded NUL, which no id or filter may contain (and
+/// which PostgreSQL text refuses).
+fn has_nul(req: &ServiceRequest) -> bool {
+    let raw = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("");
+    raw.to_ascii_lowercase().contains("%00")
+}
+
 /// Assigns the request id, echoes it on the response and writes one structured log line.
-pub async fn request_id(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+/// Refuses URLs carrying NUL characters with a 400 problem before any handler runs.
+pub async fn request_id(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let id = req
         .headers()
         .get(REQUEST_ID_HEADER)
@@ -30,7 +38,12 @@ pub async fn request_id(req: ServiceRequest, next: Next<impl MessageBody>) -> Re
     let method = req.method().to_string();
     let path = req.path().to_string();
     let started = Instant::now();
-    let mut res = next.call(req).await?;
+    let mut res = if has_nul(&req) {
+        let problem = crate::error::ApiError::bad_request("invalid_query", "the URL contains a NUL character");
+        req.into_response(actix_web::ResponseError::error_response(&problem))
+    } else {
+        next.call(req).await?.map_into_boxed_body()
+    };
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HeaderName::from_static(REQUEST_ID_HEADER), v);
     }

@@ -169,6 +169,9 @@ async fn exchange(state: web::Data<AppState>, req: &HttpRequest, login_name: Str
         Grant::ClientCredentials => (KIND_SERVICE, invalid_client as fn() -> ApiError, "auth.token"),
     };
     let request_id = crate::routes::request_id(req);
+    if login_name.contains('\0') || secret.contains('\0') {
+        return Err(refused());
+    }
     web::block(move || -> Result<TokenPair, ApiError> {
         let found = state.db.read(|c| accounts::find_by_login(c, &login_name))?;
         let Some(account) = found.filter(|a| a.kind == kind) else {
@@ -393,11 +396,14 @@ pub async fn me(state: web::Data<AppState>, caller: AnyCaller) -> ApiResult<web:
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Current password wrong, or a service account", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "New password refused", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/me/password")]
-pub async fn change_password(state: web::Data<AppState>, caller: AnyCaller, body: Json<ChangePasswordBody>) -> ApiResult<HttpResponse> {
+pub async fn change_password(state: web::Data<AppState>, req: HttpRequest, caller: AnyCaller, body: Json<ChangePasswordBody>) -> ApiResult<HttpResponse> {
     let caller = caller.0;
+    // Guessing the current password here is as limited as guessing it at login.
+    state.limiter.check_login(&client_address(&req), Some(&caller.scope.account_id)).map_err(ApiError::too_many)?;
     let body = body.into_inner();
     let id = caller.scope.account_id.clone();
     let account = state.read(move |c| accounts::get(c, &id)).await?;

@@ -23,3 +23,15 @@ fn unknown_routes_are_problems() {
     app.get("/api/v1/no-such-thing", None).problem(404, "not_found");
     app.get("/nothing-here", None).problem(404, "not_found");
 }
+
+#[test]
+fn nul_characters_are_refused_before_any_query() {
+    let app = TestApp::start();
+    let admin = app.login("admin");
+    app.get("/api/v1/audit-log?action=%00", Some(&admin)).problem(400, "invalid_query");
+    app.get("/api/v1/jurisdictions/%00", Some(&admin)).problem(400, "invalid_query");
+    let r = app.send("POST", "/api/v1/auth/login", None, Some("application/json"), Some(br#"{"login":"a\u0000","password":"x"}"#), &[]);
+    assert_eq!((r.status, r.body["code"].as_str()), (422, Some("invalid_body")), "{}", r.text);
+    let r = app.send("POST", "/api/v1/auth/token", None, Some("application/x-www-form-urlencoded"), Some(b"grant_type=client_credentials&client_id=a%00&client_secret=b"), &[]);
+    assert_eq!(r.status, 401, "{}", r.text);
+}
