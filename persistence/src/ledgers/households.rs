@@ -84,7 +84,7 @@ pub fn list(conn: &mut DbConnection, within: &JurisdictionPath, filter: &Filter,
         q = q.filter(households::worker_id.is_null());
     }
     if let Some(g) = &filter.grid_path {
-        q = q.filter(households::path.like(format!("{g}%")));
+        q = q.filter(households::path.like(format!("{}%", crate::jurisdictions::escape_like(g))).escape('\\'));
     }
     if let Some(t) = &filter.tag {
         // Tags are stored as a JSON array of snake_case names: `"name"` matches one exactly.

@@ -219,12 +219,14 @@ pub fn due(conn: &mut DbConnection, within: &JurisdictionPath, statuses: &[&str]
     Ok(q.load(conn)?)
 }
 
-/// Resolved and closed requests of a community, for public disclosure.
+/// Resolved and closed major and minor requests of a community, for public disclosure. Private
+/// matters (私事, often hardship cases) are never published.
 pub fn list_public(conn: &mut DbConnection, community_id: &str, cursor: Option<&str>, limit: i64) -> StoreResult<Vec<Full>> {
     let mut q = requests::table
         .inner_join(request_details::table)
         .filter(requests::community_id.eq(community_id))
         .filter(requests::status.eq_any(["resolved", "closed"]))
+        .filter(requests::class.eq_any(["major", "minor"]))
         .select((RequestRow::as_select(), DetailRow::as_select()))
         .order(requests::id.asc())
         .limit(limit + 1)

@@ -202,10 +202,11 @@ fn minor_and_private_matters() {
     let open = submit(&app, &resident, "PARKING");
     let public = app.get(&format!("{API}/public/communities/{}/requests", app.community("东洲社区")), None).expect(200);
     let items = public.body["items"].as_array().unwrap();
-    assert_eq!(items.len(), 2);
-    assert!(items.iter().all(|i| i["id"] != open.as_str()));
+    // The minor matter only: the open one is not handled yet, the private one is never published.
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], minor.as_str());
     assert!(!public.text.contains("王大爷") && !public.text.contains("13700001111") && !public.text.contains("东洲小区"));
-    assert_eq!(items[0]["result"], "新增车位20个");
+    assert!(!public.text.contains("新增车位20个") && !public.text.contains("志愿者上门修好"), "staff-written results stay internal");
     assert_eq!(items[0]["category_name"], "小区停车");
     app.get(&format!("{API}/public/communities/{}/requests", app.street("三厂街道")), None).problem(404, "not_found");
 }

@@ -1,5 +1,6 @@
 //! Public disclosure (信息公开) of a community's handled requests: anonymised, no names, phones,
-//! descriptions or addresses; only resolved and closed requests.
+//! descriptions, addresses or staff-written texts (which may name people); only resolved and
+//! closed major and minor matters — private matters (私事) stay private.
 
 use super::lists::colour_of;
 use super::node_of_level;
@@ -28,11 +29,14 @@ pub struct PublicRequestView {
     pub received_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
-    /// The outcome given at resolution (办结结果).
-    pub result: Option<String>,
+    /// Whether it was resolved within its deadline (major matters).
+    pub resolved_on_time: Option<bool>,
+    /// The resident's rating (满意 / 基本满意 / 不满意), once given.
+    pub rating: Option<String>,
 }
 
 fn view((r, d): Full) -> PublicRequestView {
+    // `d.result` is free text written by staff and may name residents: never published.
     let category_name = serde_json::from_str::<serde_json::Value>(&d.listing)
         .ok()
         .and_then(|v| v.get("category_name").and_then(|n| n.as_str()).map(str::to_string));
@@ -46,7 +50,8 @@ fn view((r, d): Full) -> PublicRequestView {
         received_at: ts(r.received_at),
         resolved_at: r.resolved_at.map(ts),
         closed_at: d.closed_at.map(ts),
-        result: d.result,
+        resolved_on_time: r.resolved_on_time,
+        rating: r.rating,
     }
 }
 
