@@ -13,6 +13,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, TimeDelta, Utc};
 use gongzhi_domain::account::{mask_phone, Phone};
+use gongzhi_domain::household::{mask_address, mask_name};
 use gongzhi_domain::error::{optional_text, Validator};
 use gongzhi_domain::jurisdiction::Level;
 use gongzhi_domain::request::list::{suggest, CategoryCode, Suggestion};
@@ -118,7 +119,10 @@ pub struct RequestView {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub address: Option<String>,
-    /// The resident's name and phone (masked for auditors).
+    /// The resident's name and phone, exact address and account: in full only for those who
+    /// handle requests (residents, grid workers, community, street and department staff); masked
+    /// (`王**`, `138****1111`, `东洲小区***`, coordinates to 0.01°, no account) for auditors and
+    /// administrators.
     pub resident_name: String,
     pub resident_phone: Option<String>,
     pub resident_account_id: Option<String>,
@@ -159,11 +163,15 @@ pub struct RequestView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Roles that handle requests and so see residents' personal data in full.
+const HANDLERS_SEEING_PII: &[Role] = &[Role::Resident, Role::GridWorker, Role::CommunityStaff, Role::StreetAdmin, Role::DepartmentStaff];
+
 pub fn view(caller: &Caller, now: DateTime<Utc>, full: Full) -> RequestView {
     let state = machine_state(&full);
     let (r, d) = full;
     let suggestion = stored_suggestion(&d);
-    let auditor = caller.scope.is(Role::Auditor);
+    let full_pii = HANDLERS_SEEING_PII.contains(&caller.scope.role);
+    let coarse = |v: Option<f64>| if full_pii { v } else { v.map(|x| (x * 100.0).round() / 100.0) };
     RequestView {
         overdue: is_overdue(state.deadline, r.resolved_at.map(from_db), now),
         colour: colour_of(r.class.as_deref()).or_else(|| suggestion.as_ref().map(|s| s.colour.clone())),
@@ -174,12 +182,12 @@ pub fn view(caller: &Caller, now: DateTime<Utc>, full: Full) -> RequestView {
         street_id: r.street_id,
         category_code: r.category_code,
         description: d.description,
-        latitude: d.latitude,
-        longitude: d.longitude,
-        address: d.address,
-        resident_name: if auditor { d.resident_name.chars().take(1).chain("**".chars()).collect() } else { d.resident_name },
-        resident_phone: d.resident_phone.map(|p| if auditor { mask_phone(&p) } else { p }),
-        resident_account_id: r.resident_account_id,
+        latitude: coarse(d.latitude),
+        longitude: coarse(d.longitude),
+        address: d.address.map(|a| if full_pii { a } else { mask_address(&a) }),
+        resident_name: if full_pii { d.resident_name } else { mask_name(&d.resident_name) },
+        resident_phone: d.resident_phone.map(|p| if full_pii { p } else { mask_phone(&p) }),
+        resident_account_id: r.resident_account_id.filter(|_| full_pii),
         filed_by: d.filed_by,
         status: r.status,
         class: r.class,
