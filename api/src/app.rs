@@ -32,6 +32,7 @@ Errors are RFC 9457 problem details (application/problem+json) with a stable `co
         (name = "requests", description = "Residents' requests, 三事分流: submission, triage, handling, rating, timeline, photos, measures (诉求)"),
         (name = "responsibility lists", description = "District guiding catalogue (指导目录) and communities' responsibility lists (三事分流责任清单), versioned"),
         (name = "service directory", description = "Communities' service directories (便民服务目录) for private matters"),
+        (name = "open311", description = "Open311 GeoReport v2 facade at /open311/v2 (12345 / 诉求 for existing Open311 clients): discovery, services (= a community's responsibility list), requests filed by a service account's api_key (`<client_id>:<client_secret>`), anonymised public search; JSON or XML by extension, errors as the specification's errors/error{code, description}"),
         (name = "public", description = "Public, unauthenticated information (公开信息)"),
         (name = "health", description = "Probes"),
     )
@@ -59,6 +60,7 @@ where
         .service(routes::health::healthz)
         .service(routes::health::readyz)
         .service(scope::scope("/api/v1").configure(routes::configure))
+        .service(scope::scope("/open311/v2").configure(crate::open311::configure))
 }
 
 /// The serialized OpenAPI document, computed once at start-up.
