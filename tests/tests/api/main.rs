@@ -8,4 +8,5 @@ mod clearance;
 mod contract;
 mod conventions;
 mod jurisdictions;
+mod open311;
 mod requests;
