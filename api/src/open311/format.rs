@@ -148,7 +148,7 @@ pub fn single(format: Format, root: &str, record: &Record) -> String {
 pub fn respond(format: Format, status: StatusCode, body: String) -> HttpResponse {
     let ct = match format {
         Format::Json => "application/json; charset=utf-8",
-        Format::Xml => "text/xml; charset=utf-8",
+        Format::Xml => "application/xml; charset=utf-8",
     };
     HttpResponse::build(status).content_type(ct).body(body)
 }

@@ -82,7 +82,7 @@ pub struct ChangePasswordBody {
     pub new_password: String,
 }
 
-fn client_address(req: &HttpRequest) -> String {
+pub(crate) fn client_address(req: &HttpRequest) -> String {
     req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
 }
 
@@ -162,6 +162,17 @@ enum Grant {
     ClientCredentials,
 }
 
+/// The active account of `kind` whose login and secret these are, or `None` (blocking: argon2;
+/// the same effort whether or not the login exists, so logins cannot be enumerated by timing).
+pub(crate) fn verify_secret(db: &gongzhi_persistence::Db, login_name: &str, secret: &str, kind: &str) -> StoreResult<Option<AccountRow>> {
+    let found = db.read(|c| accounts::find_by_login(c, login_name))?;
+    let Some(account) = found.filter(|a| a.kind == kind) else {
+        password::verify_dummy(secret);
+        return Ok(None);
+    };
+    Ok((password::verify(secret, &account.secret_hash) && account.is_active()).then_some(account))
+}
+
 /// Verifies credentials (constant effort whether or not the login exists) and issues tokens.
 async fn exchange(state: web::Data<AppState>, req: &HttpRequest, login_name: String, secret: String, grant: Grant) -> ApiResult<TokenPair> {
     let (kind, refused, action) = match grant {
@@ -173,14 +184,7 @@ async fn exchange(state: web::Data<AppState>, req: &HttpRequest, login_name: Str
         return Err(refused());
     }
     web::block(move || -> Result<TokenPair, ApiError> {
-        let found = state.db.read(|c| accounts::find_by_login(c, &login_name))?;
-        let Some(account) = found.filter(|a| a.kind == kind) else {
-            password::verify_dummy(&secret);
-            return Err(refused());
-        };
-        if !password::verify(&secret, &account.secret_hash) || !account.is_active() {
-            return Err(refused());
-        }
+        let account = verify_secret(&state.db, &login_name, &secret, kind)?.ok_or_else(refused)?;
         let now = state.clock.now();
         let family = matches!(grant, Grant::Password).then(new_id);
         Ok(state.db.write(|c| {

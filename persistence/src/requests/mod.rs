@@ -272,3 +272,62 @@ pub fn photos(conn: &mut DbConnection, request_id: &str) -> StoreResult<Vec<Phot
 pub fn count_attached(conn: &mut DbConnection, jurisdiction_id: &str) -> StoreResult<i64> {
     Ok(request_details::table.filter(request_details::jurisdiction_id.eq(jurisdiction_id)).count().get_result(conn)?)
 }
+
+/// Filters of a community's request search (the Open311 GeoReport v2 `GET requests`).
+#[derive(Debug, Default)]
+pub struct Search {
+    /// Only these ids.
+    pub ids: Option<Vec<String>>,
+    /// Only these category codes (empty: all).
+    pub category_codes: Vec<String>,
+    /// Only these statuses (empty: all).
+    pub statuses: Vec<String>,
+    /// Received at or after this instant.
+    pub received_from: Option<NaiveDateTime>,
+    /// Received at or before this instant.
+    pub received_to: Option<NaiveDateTime>,
+}
+
+/// Requests of a community matching `search`, newest first (by receipt, then id), at most `limit`.
+pub fn search(conn: &mut DbConnection, community_id: &str, search: &Search, limit: i64) -> StoreResult<Vec<Full>> {
+    let mut q = requests::table
+        .inner_join(request_details::table)
+        .filter(requests::community_id.eq(community_id))
+        .select((RequestRow::as_select(), DetailRow::as_select()))
+        .order((requests::received_at.desc(), requests::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(ids) = &search.ids {
+        q = q.filter(requests::id.eq_any(ids.clone()));
+    }
+    if !search.category_codes.is_empty() {
+        q = q.filter(requests::category_code.eq_any(search.category_codes.clone()));
+    }
+    if !search.statuses.is_empty() {
+        q = q.filter(requests::status.eq_any(search.statuses.clone()));
+    }
+    if let Some(from) = search.received_from {
+        q = q.filter(requests::received_at.ge(from));
+    }
+    if let Some(to) = search.received_to {
+        q = q.filter(requests::received_at.le(to));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// The text of the latest event of `kind` (e.g. `replied`) of each of the requests that has one.
+pub fn latest_texts(conn: &mut DbConnection, request_ids: &[String], kind: &str) -> StoreResult<std::collections::HashMap<String, String>> {
+    let rows: Vec<(String, String)> = request_events::table
+        .filter(request_events::request_id.eq_any(request_ids))
+        .filter(request_events::kind.eq(kind))
+        .order(request_events::id.asc())
+        .select((request_events::request_id, request_events::data))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, data)| {
+            let text = serde_json::from_str::<serde_json::Value>(&data).ok()?.get("text")?.as_str()?.to_string();
+            Some((id, text))
+        })
+        .collect())
+}

@@ -9,6 +9,7 @@ mod contract;
 mod conventions;
 mod evaluation;
 mod jurisdictions;
+mod open311;
 mod requests;
 mod ledgers;
 mod organisations;

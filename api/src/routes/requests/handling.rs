@@ -78,7 +78,7 @@ fn machine_state((r, d): &Full) -> RequestState {
 }
 
 /// The list's suggestion stored at submission (`None` when the category was not listed).
-fn stored_suggestion(d: &DetailRow) -> Option<SuggestionView> {
+pub(crate) fn stored_suggestion(d: &DetailRow) -> Option<SuggestionView> {
     serde_json::from_str::<Option<SuggestionView>>(&d.listing).ok().flatten()
 }
 
@@ -268,7 +268,7 @@ pub struct SubmitRequest {
 }
 
 /// Checked submission fields.
-struct Submission {
+pub(crate) struct Submission {
     code: CategoryCode,
     description: Text,
     latitude: Option<f64>,
@@ -277,7 +277,7 @@ struct Submission {
     on_behalf: Option<(String, Phone)>,
 }
 
-fn check_submission(caller: &Caller, b: &SubmitRequest) -> Result<Submission, DomainError> {
+pub(crate) fn check_submission(caller: &Caller, b: &SubmitRequest) -> Result<Submission, DomainError> {
     let mut v = Validator::new();
     let code = v.check(CategoryCode::parse("category_code", &b.category_code));
     let description = v.check(Text::parse("description", &b.description));
@@ -392,7 +392,9 @@ pub async fn submit(state: web::Data<AppState>, caller: Caller, req: HttpRequest
     Ok(HttpResponse::build(StatusCode::from_u16(replay.status).unwrap_or(StatusCode::CREATED)).content_type("application/json").body(replay.body))
 }
 
-fn create(c: &mut DbConnection, caller: &Caller, b: &SubmitRequest, s: Submission, now: DateTime<Utc>) -> StoreResult<Full> {
+/// Stores a checked submission with its list suggestion, the `submitted` timeline event and the
+/// audit entry (one transaction, the caller's).
+pub(crate) fn create(c: &mut DbConnection, caller: &Caller, b: &SubmitRequest, s: Submission, now: DateTime<Utc>) -> StoreResult<Full> {
     let outside = || DomainError::field("jurisdiction_id", "unknown", "no such community, grid or micro-grid in your scope");
     let (node_id, name, phone, resident_account) = match s.on_behalf {
         None => {

@@ -43,7 +43,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// A node of the given level, or 404.
-fn node_of_level(c: &mut DbConnection, id: &str, level: Level, what: &'static str) -> StoreResult<JurisdictionRow> {
+pub(crate) fn node_of_level(c: &mut DbConnection, id: &str, level: Level, what: &'static str) -> StoreResult<JurisdictionRow> {
     match jurisdictions::get(c, id) {
         Ok(row) if row.level() == level => Ok(row),
         Ok(_) | Err(gongzhi_persistence::StoreError::Domain(DomainError::NotFound(_))) => Err(DomainError::NotFound(what).into()),
