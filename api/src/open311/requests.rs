@@ -1,10 +1,12 @@
 //! Service requests (诉求) through Open311: filing on a resident's behalf by a service account
 //! (e.g. the 12345 hotline), the public anonymised search, one request, and tokens.
 //!
-//! Privacy (信息公开, as `/api/v1/public/...`): without an api_key no names, phones, descriptions
-//! or exact addresses are shown; `address` is the community's name and `lat`/`long` are rounded
-//! to 3 decimals (about 100 m). With the api_key of a service account covering the community,
-//! `description`, `address` and exact coordinates are shown (never the resident's name or phone).
+//! Privacy (信息公开, as `/api/v1/public/...`): without an api_key no names, phones, descriptions,
+//! exact addresses or staff-written texts (`status_notes`, which may name people) are shown, and
+//! private matters (私事) are left out; `address` is the community's name and `lat`/`long` are
+//! rounded to 3 decimals (about 100 m). With the api_key of a service account covering the
+//! community, `description`, `status_notes`, `address` and exact coordinates are shown, and
+//! private matters listed (never the resident's name or phone).
 
 use super::format::{list as render_list, opt_text, text, Field, Open311Error, Record};
 use super::services::entries;
@@ -250,7 +252,8 @@ pub struct ServiceRequest {
     pub service_request_id: String,
     /// `open` or `closed` (resolved, closed and withdrawn requests are closed).
     pub status: String,
-    /// The official reply (逐一回复) or the result given at resolution (办结结果).
+    /// The official reply (逐一回复) or the result given at resolution (办结结果); only with the
+    /// api_key of a service account covering the community.
     pub status_notes: Option<String>,
     pub service_name: Option<String>,
     pub service_code: String,
@@ -309,6 +312,9 @@ fn shown(c: &mut DbConnection, node: &JurisdictionRow, rows: Vec<Full>, full: bo
     for (r, d) in rows {
         let status = Status::parse(&r.status).unwrap_or(Status::Submitted);
         let class = r.class.as_deref().and_then(|k| RequestClass::parse(k).ok());
+        if !full && class == Some(RequestClass::Private) {
+            continue;
+        }
         let department = match (&r.department_id, class) {
             (Some(id), Some(RequestClass::Major)) => {
                 if !departments_by_id.contains_key(id) {
@@ -323,7 +329,7 @@ fn shown(c: &mut DbConnection, node: &JurisdictionRow, rows: Vec<Full>, full: bo
         let class_or_suggested = class.or_else(|| suggestion.as_ref().and_then(|s| RequestClass::parse(&s.class).ok()));
         out.push(ServiceRequest {
             status: open311_status(status).into(),
-            status_notes: d.result.clone().or_else(|| replies.get(&r.id).cloned()),
+            status_notes: d.result.clone().or_else(|| replies.get(&r.id).cloned()).filter(|_| full),
             service_name: suggestion.map(|s| s.category_name).or_else(|| names.get(&r.category_code).cloned()),
             description: full.then(|| d.description.clone()),
             agency_responsible: department.clone().unwrap_or_else(|| node.name.clone()),

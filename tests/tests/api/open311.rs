@@ -322,7 +322,10 @@ fn the_search_is_public_anonymised_and_follows_the_specs_defaults() {
     act(&app, &staff, &parking, json!({"action": "triage", "class": "minor"}));
     act(&app, &staff, &parking, json!({"action": "reply", "text": "已联系物业协调"}));
     let search = |q: &str| app.get(&format!("{O}/requests.json?jurisdiction_id={dz}{q}"), None).expect(200).body;
-    assert_eq!(search("")[0]["status_notes"], "已联系物业协调");
+    // Staff-written texts only for a service account covering the community.
+    assert_eq!(search("")[0]["status_notes"], Value::Null);
+    let encoded_key = key.replace(':', "%3A");
+    assert_eq!(search(&format!("&api_key={encoded_key}"))[0]["status_notes"], "已联系物业协调");
     act(&app, &staff, &parking, json!({"action": "record_resolution", "text": "业主协商划定车位"}));
     act(&app, &staff, &parking, json!({"action": "resolve", "result": "新增车位20个"}));
     // The major matter goes to 城管局 with a deadline.
@@ -333,7 +336,8 @@ fn the_search_is_public_anonymised_and_follows_the_specs_defaults() {
     let ids: Vec<&str> = all.as_array().unwrap().iter().map(|r| r["service_request_id"].as_str().unwrap()).collect();
     assert_eq!(ids, [parking.as_str(), noise.as_str()]);
     let p = &all[0];
-    assert_eq!((p["status"].as_str(), p["status_notes"].as_str(), p["service_name"].as_str()), (Some("closed"), Some("新增车位20个"), Some("小区停车")));
+    assert_eq!((p["status"].as_str(), p["status_notes"].as_str(), p["service_name"].as_str()), (Some("closed"), None, Some("小区停车")));
+    assert_eq!(search(&format!("&api_key={encoded_key}"))[0]["status_notes"], "新增车位20个");
     assert_eq!((p["agency_responsible"].as_str(), p["address"].as_str()), (Some("东洲社区"), Some("东洲社区")));
     let n = &all[1];
     assert_eq!((n["status"].as_str(), n["service_code"].as_str()), (Some("open"), Some("NOISE")));
@@ -416,4 +420,18 @@ fn one_request_and_tokens() {
     assert_eq!((t.name.as_str(), t.child("request").get("token")), ("service_requests", id.as_str()));
     error(app.get(&format!("{O}/tokens/unknown.json?jurisdiction_id={dz}"), None), 404, "service_request_id");
     error(app.get(&format!("{O}/tokens/{id}.json?jurisdiction_id={xs}"), None), 404, "service_request_id");
+}
+
+#[test]
+fn private_matters_are_not_published() {
+    let app = TestApp::start();
+    publish_list(&app);
+    let key = api_key(&app, &app.department("MZJ"));
+    let dz = app.community("东洲社区");
+    let id = post(&app, "json", &fields(&key, &dz, "REPAIR")).expect(201).body[0]["service_request_id"].as_str().unwrap().to_string();
+    act(&app, &app.login("staff.dongzhou"), &id, json!({"action": "triage", "class": "private"}));
+    let public = app.get(&format!("{O}/requests.json?jurisdiction_id={dz}"), None).expect(200).body;
+    assert_eq!(public, json!([]), "a private matter (私事) is not disclosed");
+    let with_key = app.get(&format!("{O}/requests.json?jurisdiction_id={dz}&api_key={}", key.replace(':', "%3A")), None).expect(200).body;
+    assert_eq!(with_key[0]["service_request_id"], id.as_str());
 }
