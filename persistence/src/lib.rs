@@ -10,6 +10,7 @@ pub mod evaluation;
 pub mod error;
 pub mod idempotency;
 pub mod jurisdictions;
+pub mod locks;
 pub mod requests;
 pub mod ledgers;
 pub mod organisations;

@@ -173,6 +173,7 @@ pub async fn add_signboard(state: web::Data<AppState>, caller: Caller, id: web::
             let community = community_path_param(c, &caller, &id)?;
             let item_id = cited_item(c, &community, &b.item_id, ItemKind::Signboard, day)?;
             if b.placement == Placement::Outside {
+                gongzhi_persistence::locks::jurisdiction(c, &community.id)?;
                 let limit = clearance::effective_setting(c, &community.path())?
                     .and_then(|s| u32::try_from(s.outside_signboard_limit).ok())
                     .unwrap_or(DEFAULT_OUTSIDE_SIGNBOARD_LIMIT);

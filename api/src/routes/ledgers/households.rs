@@ -363,6 +363,9 @@ pub async fn assign(state: web::Data<AppState>, caller: Caller, body: Json<Assig
                 rows.push(row);
             }
             let worker_id = worker.map(|w| w.id);
+            if let Some(w) = &worker_id {
+                gongzhi_persistence::locks::account(c, w)?;
+            }
             let mut changed = 0;
             for mut row in rows.into_iter().filter(|r| r.worker_id != worker_id) {
                 row.worker_id = worker_id.clone();

@@ -136,6 +136,7 @@ pub async fn upload(state: web::Data<AppState>, caller: Caller, id: web::Path<St
             if status.is_final() {
                 return Err(DomainError::transition(status.as_str(), "add_photo").into());
             }
+            gongzhi_persistence::locks::request(c, &r.id)?;
             if store::photos(c, &r.id)?.len() >= MAX_PHOTOS_PER_REQUEST {
                 return Err(DomainError::rule("too_many_photos", format!("a request has at most {MAX_PHOTOS_PER_REQUEST} photos")).into());
             }
