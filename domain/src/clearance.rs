@@ -421,8 +421,15 @@ pub fn check_amount(amount_cents: i64) -> Result<(), DomainError> {
     if amount_cents <= 0 {
         return Err(DomainError::field("amount_cents", "invalid_amount", "an amount is above zero"));
     }
+    if amount_cents > MAX_AMOUNT_CENTS {
+        return Err(DomainError::field("amount_cents", "out_of_range", "an amount is at most 100 billion yuan"));
+    }
     Ok(())
 }
+
+/// The largest amount one agreement or payment may carry: 10^13 cents (1,000 亿元). Far above any
+/// real figure, and low enough that sums of payments can never overflow.
+pub const MAX_AMOUNT_CENTS: i64 = 10_000_000_000_000;
 
 /// An outside-signboard limit a jurisdiction may set: 0–50 (field error `outside_signboard_limit`/`out_of_range`).
 pub fn check_signboard_limit_setting(limit: i64) -> Result<u32, DomainError> {
@@ -836,5 +843,14 @@ mod tests {
         // 23:30 UTC on 31 Dec is already 1 Jan in China.
         assert_eq!(local_day(Utc.with_ymd_and_hms(2026, 12, 31, 23, 30, 0).unwrap()), NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
         assert_eq!(local_day(Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap()), NaiveDate::from_ymd_opt(2026, 3, 2).unwrap());
+    }
+
+    #[test]
+    fn amounts_are_positive_and_bounded() {
+        assert!(check_amount(1).is_ok());
+        assert!(check_amount(MAX_AMOUNT_CENTS).is_ok());
+        assert!(check_amount(0).is_err());
+        assert!(check_amount(MAX_AMOUNT_CENTS + 1).is_err());
+        assert!(check_amount(i64::MAX).is_err());
     }
 }

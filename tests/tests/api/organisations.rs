@@ -305,9 +305,11 @@ fn hours_approval_points_and_redemption() {
     app.post("/api/v1/volunteers", Some(&org), &json!({"name": "x", "phone": "13900139112", "community_id": app.community("秀山社区")})).problem(422, "validation_failed");
     assert_eq!(app.count("volunteers"), 1);
 
-    let activity = |kind: &str| {
-        app.post("/api/v1/volunteer-activities", Some(&org), &json!({"title": "探访", "activity_kind": kind, "held_on": "2026-03-05", "community_id": app.community("东洲社区")})).expect(201).id()
-    };
+    let activity_on = |kind: &str, day: &str| app.post("/api/v1/volunteer-activities", Some(&org), &json!({"title": "探访", "activity_kind": kind, "held_on": day, "community_id": app.community("东洲社区")}));
+    // Not in the future (the clock says 2 March 2026), not backdated by months.
+    activity_on("patrol", "2026-03-05").problem(422, "validation_failed");
+    activity_on("patrol", "2025-11-01").problem(422, "validation_failed");
+    let activity = |kind: &str| activity_on(kind, "2026-03-01").expect(201).id();
     let act1 = activity("elderly_visits");
     let act2 = activity("elderly_visits");
     let act3 = activity("patrol");

@@ -55,11 +55,15 @@ pub struct VolunteerView {
     pub created_at: DateTime<Utc>,
 }
 
+/// How far back an activity may be recorded.
+const MAX_BACKDATE_DAYS: u64 = 90;
+
 fn volunteer_view(caller: &Caller, r: VolunteerRow) -> VolunteerView {
+    let full = PHONE_READERS.contains(&caller.scope.role);
     VolunteerView {
-        phone: if PHONE_READERS.contains(&caller.scope.role) { r.phone } else { mask_phone(&r.phone) },
+        phone: if full { r.phone } else { mask_phone(&r.phone) },
         id: r.id,
-        name: r.name,
+        name: if full { r.name } else { gongzhi_domain::household::mask_name(&r.name) },
         community_id: r.jurisdiction_id,
         organisation_id: r.organisation_id,
         created_at: ts(r.created_at),
@@ -211,6 +215,12 @@ pub async fn create_activity(state: web::Data<AppState>, caller: Caller, body: J
     let mut v = Validator::new();
     let title = v.text("title", &b.title, 128);
     let kind = v.check(activity_kind(&b.activity_kind));
+    // Activities are recorded as they happen: not in the future, not backdated by months
+    // (hours, and so points, hang on the activity's day).
+    let today = gongzhi_domain::clearance::local_day(state.clock.now());
+    if b.held_on > today || b.held_on < today - chrono::Days::new(MAX_BACKDATE_DAYS) {
+        v.push("held_on", "out_of_range", format!("an activity is held today or in the last {MAX_BACKDATE_DAYS} days"));
+    }
     v.finish()?;
     let now = state.clock.now();
     let row = state
@@ -323,7 +333,11 @@ pub async fn submit_hours(state: web::Data<AppState>, caller: Caller, id: web::P
         .write(move |c| {
             let act = visible_activity(c, &caller, &id)?;
             let vol = orgs::get_volunteer(c, &b.volunteer_id).map_err(|_| DomainError::field("volunteer_id", "unknown", "no such volunteer"))?;
-            let vol_ok = vol.organisation_id.as_deref() == Some(act.organisation_id.as_str()) || caller.scope.covers(&vol.path);
+            // An organisation credits only its own volunteers; community staff those of their community.
+            let vol_ok = match caller.scope.role {
+                Role::OrgStaff => vol.organisation_id.as_deref() == Some(act.organisation_id.as_str()),
+                _ => caller.scope.covers(&vol.path),
+            };
             if !vol_ok {
                 return Err(DomainError::field("volunteer_id", "unknown", "no such volunteer").into());
             }
