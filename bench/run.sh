@@ -26,6 +26,7 @@ target=${CARGO_TARGET_DIR:-$root/target}
 base="http://127.0.0.1:$PORT"
 for tool in wrk curl; do command -v $tool >/dev/null || { echo "$tool is missing (apt-get install -y $tool)" >&2; exit 2; }; done
 mkdir -p "$WORK" "$(dirname "$RESULTS")"
+chmod 755 "$WORK"  # the PostgreSQL server runs as its own user
 
 server_pid=""
 cleanup() {

@@ -80,7 +80,8 @@ fn main() {
         Backend::Postgres => "ANALYZE",
         Backend::Sqlite => "ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);",
     };
-    db.write(|c| c.batch_execute(analyze).map_err(StoreError::Db)).unwrap_or_else(|e| fail(e));
+    // Outside a transaction: SQLite cannot checkpoint inside one.
+    db.read(|c| c.batch_execute(analyze).map_err(StoreError::Db)).unwrap_or_else(|e| fail(e));
     write_outputs(&generator, &out).unwrap_or_else(|e| fail(format!("cannot write to {}: {e}", out.display())));
     eprintln!("done in {:.1}s", started.elapsed().as_secs_f64());
 }

@@ -6,7 +6,6 @@ function setup(thread)
   threads = threads + 1
   thread:set("thread_no", threads)
 end
-wrk.method = "POST"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
 wrk.headers["Content-Type"] = "application/json"
 request = function()
@@ -16,5 +15,5 @@ request = function()
   local body = string.format(
     '{"category_code":"ROAD-DAMAGE","description":"压测 %d-%d：小区东门路面破损，请派人现场查看。","latitude":31.87,"longitude":121.18}',
     t, counter)
-  return wrk.format(nil, nil, nil, body)
+  return wrk.format("POST", "/api/v1/requests", nil, body)
 end
