@@ -9,6 +9,7 @@
 # Environment (defaults): DURATION=15 (seconds per endpoint), WARMUP=3, CONNECTIONS=16, THREADS=1,
 # PORT=18080, PG_PORT=55580, SEED=1, COMMUNITIES=100, POOL=8 (server pool and pgbench clients),
 # PASSWORD=bench-password-1, WORK=$(mktemp -d), RESULTS=bench/results/<backend>-<requests>.md,
+# GONGZHI_LOG=info (the default: one JSON access-log line per request, as in production),
 # CARGO_TARGET_DIR=target. Needs wrk and curl (and pgbench for PostgreSQL): apt-get install wrk.
 # Everything binds to 127.0.0.1; every loop is bounded in count and time.
 set -euo pipefail
@@ -62,7 +63,7 @@ fi
 
 echo "== start server on $base"
 DATABASE_URL="$db_url" GONGZHI_BIND="127.0.0.1:$PORT" GONGZHI_DATA_DIR="$WORK/data" GONGZHI_POOL_SIZE="$POOL" \
-    GONGZHI_ACCESS_TTL_SECONDS=7200 RUST_LOG=warn "$target/release/gongzhi" serve >"$WORK/server.log" 2>&1 &
+    GONGZHI_ACCESS_TTL_SECONDS=7200 GONGZHI_LOG="${GONGZHI_LOG:-info}" "$target/release/gongzhi" serve >"$WORK/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 60); do
     curl -fs "$base/healthz" >/dev/null 2>&1 && break
