@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Load harness (压测): builds the release server and the generator, generates a city into a fresh
+# database, starts the server on loopback, logs in and measures five endpoints with wrk, then
+# (PostgreSQL) the same insert transaction with pgbench. Writes a Markdown table of the figures.
+#
+#   bench/run.sh sqlite   [REQUESTS]      # a SQLite file in the work directory
+#   bench/run.sh postgres [REQUESTS]      # a throwaway cluster (scripts/pg-cluster.sh) on PG_PORT
+#
+# Environment (defaults): DURATION=15 (seconds per endpoint), WARMUP=3, CONNECTIONS=16, THREADS=1,
+# PORT=18080, PG_PORT=55580, SEED=1, COMMUNITIES=100, POOL=8 (server pool and pgbench clients),
+# PASSWORD=bench-password-1, WORK=$(mktemp -d), RESULTS=bench/results/<backend>-<requests>.md,
+# GONGZHI_LOG=info (the default: one JSON access-log line per request, as in production),
+# CARGO_TARGET_DIR=target. Needs wrk and curl (and pgbench for PostgreSQL): apt-get install wrk.
+# Everything binds to 127.0.0.1; every loop is bounded in count and time.
+set -euo pipefail
+backend=${1:?usage: bench/run.sh sqlite|postgres [REQUESTS]}
+requests=${2:-100000}
+case "$backend" in sqlite|postgres) ;; *) echo "backend must be sqlite or postgres" >&2; exit 2 ;; esac
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+DURATION=${DURATION:-15}; WARMUP=${WARMUP:-3}; CONNECTIONS=${CONNECTIONS:-16}; THREADS=${THREADS:-1}
+PORT=${PORT:-18080}; PG_PORT=${PG_PORT:-55580}; SEED=${SEED:-1}; COMMUNITIES=${COMMUNITIES:-100}
+POOL=${POOL:-8}; PASSWORD=${PASSWORD:-bench-password-1}
+WORK=${WORK:-$(mktemp -d /tmp/gongzhi-bench.XXXXXX)}
+RESULTS=${RESULTS:-$root/bench/results/$backend-$requests.md}
+target=${CARGO_TARGET_DIR:-$root/target}
+base="http://127.0.0.1:$PORT"
+for tool in wrk curl; do command -v $tool >/dev/null || { echo "$tool is missing (apt-get install -y $tool)" >&2; exit 2; }; done
+mkdir -p "$WORK" "$(dirname "$RESULTS")"
+chmod 755 "$WORK"  # the PostgreSQL server runs as its own user
+
+server_pid=""
+cleanup() {
+    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    if [ "$backend" = postgres ] && [ -d "$WORK/pg" ]; then "$root/scripts/pg-cluster.sh" stop "$WORK/pg" >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+
+echo "== build (release)"
+(cd "$root" && cargo build --release -q -p gongzhi-api -p gongzhi-bench)
+
+if [ "$backend" = postgres ]; then
+    admin_url=$("$root/scripts/pg-cluster.sh" start "$WORK/pg" "$PG_PORT")
+    psql -q "$admin_url" -c "CREATE DATABASE gongzhi_bench"
+    db_url="postgres://postgres@127.0.0.1:$PG_PORT/gongzhi_bench"
+else
+    db_url="sqlite://$WORK/gongzhi.db"
+fi
+
+echo "== generate $requests requests, $COMMUNITIES communities, seed $SEED ($backend)"
+gen_start=$(date +%s)
+"$target/release/gongzhi-bench" generate --database-url "$db_url" --communities "$COMMUNITIES" \
+    --requests "$requests" --seed "$SEED" --password "$PASSWORD" --out "$WORK" 2>"$WORK/generate.log"
+gen_secs=$(( $(date +%s) - gen_start ))
+tail -n 1 "$WORK/generate.log"
+# shellcheck disable=SC1091
+. "$WORK/city.env"
+if [ "$backend" = postgres ]; then
+    db_size=$(psql -At "$db_url" -c "SELECT pg_size_pretty(pg_database_size('gongzhi_bench'))")
+else
+    db_size=$(du -sh "$WORK/gongzhi.db" | cut -f1)
+fi
+
+echo "== start server on $base"
+DATABASE_URL="$db_url" GONGZHI_BIND="127.0.0.1:$PORT" GONGZHI_DATA_DIR="$WORK/data" GONGZHI_POOL_SIZE="$POOL" \
+    GONGZHI_ACCESS_TTL_SECONDS=7200 GONGZHI_LOG="${GONGZHI_LOG:-info}" "$target/release/gongzhi" serve >"$WORK/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 60); do
+    curl -fs "$base/healthz" >/dev/null 2>&1 && break
+    kill -0 "$server_pid" 2>/dev/null || { echo "server exited:" >&2; tail "$WORK/server.log" >&2; exit 1; }
+    sleep 0.5
+done
+curl -fs "$base/healthz" >/dev/null || { echo "server did not come up" >&2; exit 1; }
+
+login() {
+    curl -fs -X POST "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
+        -d "{\"login\":\"$1\",\"password\":\"$PASSWORD\"}" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p'
+}
+street_token=$(login "$STREET_LOGIN"); resident_token=$(login "$RESIDENT_LOGIN")
+[ -n "$street_token" ] && [ -n "$resident_token" ] || { echo "login failed" >&2; exit 1; }
+# One request of each kind, so a broken endpoint fails here rather than as fast errors in wrk.
+curl -fs -H "Authorization: Bearer $street_token" "$base/api/v1/requests/$(head -n 1 "$WORK/request-ids.txt")" >/dev/null
+curl -fs -H "Authorization: Bearer $street_token" "$base/api/v1/requests?limit=50&status=closed" >/dev/null
+curl -fs -H "Authorization: Bearer $street_token" "$base/api/v1/measures/requests?jurisdiction_id=$STREET_ID&from=$MONTH_FROM&to=$MONTH_TO" >/dev/null
+
+hwm() { awk '/VmHWM/ {print int($2/1024)}' "/proc/$server_pid/status"; }
+rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$server_pid/status"; }
+# "2.5ms" / "1.2s" / "800us" -> milliseconds
+to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; else if (v ~ /m$/) n *= 60000; printf "%.2f", n }'; }
+
+declare -A rps p50 p99 errs mem
+measure() { # name script token [path]
+    local name=$1 script=$2 token=$3 path=${4:-/}
+    echo "== $name"
+    TOKEN=$token IDS_FILE="$WORK/request-ids.txt" STREET_ID=$STREET_ID MONTH_FROM=$MONTH_FROM MONTH_TO=$MONTH_TO \
+        wrk -t1 -c4 -d"${WARMUP}s" -s "$root/bench/wrk/$script" "$base$path" >/dev/null
+    TOKEN=$token IDS_FILE="$WORK/request-ids.txt" STREET_ID=$STREET_ID MONTH_FROM=$MONTH_FROM MONTH_TO=$MONTH_TO \
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s "$root/bench/wrk/$script" "$base$path" >"$WORK/$name.txt"
+    rps[$name]=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$WORK/$name.txt")
+    p50[$name]=$(to_ms "$(awk '$1 == "50%" {print $2}' "$WORK/$name.txt")")
+    p99[$name]=$(to_ms "$(awk '$1 == "99%" {print $2}' "$WORK/$name.txt")")
+    errs[$name]=$(awk '/Non-2xx/ {print $NF} /Socket errors/ {print "socket:" $0}' "$WORK/$name.txt" | tr '\n' ' ')
+    mem[$name]="$(rss) / $(hwm)"
+    echo "   ${rps[$name]} req/s  p50 ${p50[$name]} ms  p99 ${p99[$name]} ms  RSS/HWM ${mem[$name]} MB  ${errs[$name]}"
+}
+
+measure healthz healthz.lua ""
+measure get get.lua "$street_token"
+measure list list.lua "$street_token"
+measure measures measures.lua "$street_token"
+measure submit submit.lua "$resident_token"
+submitted_ok=$(awk '/requests in/ {print $1}' "$WORK/submit.txt")
+
+pg_tps="n/a"; pg_lat="n/a"
+if [ "$backend" = postgres ] && command -v pgbench >/dev/null; then
+    echo "== pgbench (same insert transaction, $POOL clients)"
+    pgbench -n -c "$POOL" -j "$THREADS" -T "$DURATION" -f "$root/bench/pgbench/submit.sql" \
+        -D street="$STREET_ID" -D community="$COMMUNITY_ID" -D grid="$GRID_ID" -D path="$GRID_PATH" -D resident="$RESIDENT_ID" \
+        "$db_url" >"$WORK/pgbench.txt" 2>&1
+    pg_tps=$(awk '/^tps = / {printf "%.0f", $3; exit}' "$WORK/pgbench.txt")
+    pg_lat=$(awk '/^latency average/ {print $4; exit}' "$WORK/pgbench.txt")
+    echo "   $pg_tps tps, latency average $pg_lat ms"
+fi
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.0f%%", 100 * a / b; else print "n/a" }'; }
+{
+    echo "### $backend, $requests requests ($(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$root" rev-parse --short HEAD))"
+    echo
+    echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM; load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)."
+    echo "Database: $db_size after generation ($gen_secs s to generate). wrk: $THREADS thread(s), $CONNECTIONS connections, ${DURATION}s per endpoint after ${WARMUP}s warm-up; server pool $POOL."
+    echo
+    echo "| endpoint | req/s | p50 ms | p99 ms | ratio to /healthz | RSS / peak (VmHWM) MB | errors |"
+    echo "|---|---:|---:|---:|---:|---:|---|"
+    for n in healthz get list measures submit; do
+        label=$n
+        case $n in
+            get) label="GET /api/v1/requests/{id}" ;; list) label="GET /api/v1/requests?limit=50&status=…" ;;
+            measures) label="GET /api/v1/measures/requests (street, month)" ;; submit) label="POST /api/v1/requests" ;; healthz) label="GET /healthz" ;;
+        esac
+        echo "| $label | ${rps[$n]} | ${p50[$n]} | ${p99[$n]} | $(ratio "${rps[$n]}" "${rps[healthz]}") | ${mem[$n]} | ${errs[$n]:-none} |"
+    done
+    echo
+    if [ "$pg_tps" != "n/a" ]; then
+        echo "pgbench, the same four inserts in one transaction, $POOL clients: $pg_tps tps (latency average $pg_lat ms). POST /api/v1/requests reaches $(ratio "${rps[submit]}" "$pg_tps") of it ($submitted_ok requests submitted during the run)."
+    else
+        echo "pgbench: not applicable ($backend). $submitted_ok requests submitted during the run."
+    fi
+    echo
+} >"$RESULTS"
+cat "$RESULTS"
+echo "raw wrk/pgbench output and logs: $WORK"
