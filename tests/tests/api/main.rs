@@ -10,5 +10,6 @@ mod conventions;
 mod evaluation;
 mod jurisdictions;
 mod requests;
+mod ledger_sources;
 mod ledgers;
 mod organisations;
