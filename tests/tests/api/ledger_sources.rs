@@ -37,6 +37,7 @@ fn resolving_a_request_appends_request_closed() {
     act(&app, &staff, &id, json!({"action": "record_resolution", "text": "业主协商划定车位"})).expect(200);
     assert_eq!(app.count("ledger_entries"), 0, "only resolution is ledgered");
     app.clock.advance(TimeDelta::hours(5));
+    let staff = app.login("staff.dongzhou");
     act(&app, &staff, &id, json!({"action": "resolve", "result": "新增车位20个"})).expect(200);
 
     let items = entries_of(&app, "request_closed");
