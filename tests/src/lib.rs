@@ -226,6 +226,25 @@ impl TestApp {
         self.city.departments[code].clone()
     }
 
+    /// A clearance item of kind `ledger` (台账准入事项) admitted at `jurisdiction` for 2026: the
+    /// department CGJ applies (dept.cgj), civil affairs approves. Returns the item id, which a
+    /// ledger type there or below may rest on (凡进必审).
+    pub fn admitted_ledger_item(&self, jurisdiction: &str) -> String {
+        let body = serde_json::json!({
+            "jurisdiction_id": jurisdiction,
+            "title": "民情走访台账",
+            "kind": "ledger",
+            "list": "duties_by_law",
+            "legal_basis": {"kind": "law", "reference": "《中华人民共和国城市居民委员会组织法》第三条"},
+            "frequency": "每月",
+            "valid_from": "2026-01-01",
+            "valid_until": "2026-12-31"
+        });
+        let id = self.post("/api/v1/clearance/applications", Some(&self.login("dept.cgj")), &body).expect(201).id();
+        self.post(&format!("/api/v1/clearance/applications/{id}/approve"), Some(&self.login("civil.affairs")), &serde_json::json!({})).expect(200);
+        id
+    }
+
     /// Counts rows of a table, to prove that a refused request wrote nothing.
     pub fn count(&self, table: &str) -> i64 {
         use diesel::sql_types::BigInt;

@@ -146,6 +146,7 @@ fn submission(f: &PostRequestForm, jurisdiction_id: String) -> Result<SubmitRequ
         resident_name: resident_name(given(&f.first_name), given(&f.last_name)),
         resident_phone: given(&f.phone).map(str::to_string),
         resident_account_id: None,
+        visit_id: None,
     })
 }
 

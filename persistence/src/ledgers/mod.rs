@@ -24,6 +24,19 @@
 //!
 //! Payloads hold ids, codes, integers (money in cents) and short text; no personal data, since
 //! entries can never be changed or deleted.
+//!
+//! # Sources (事件来源)
+//!
+//! Each source appends exactly one entry, in the transaction that records the fact, and only
+//! where a community (社区) is known ([`community_of`]):
+//!
+//! | Source (where)                                             | Kind                | source_type       | Payload fields |
+//! |------------------------------------------------------------|---------------------|-------------------|----------------|
+//! | Visit logged (入户走访, `POST /visits`)                     | `visit_made`        | `visit`           | `visit_id`, `household_id`, `worker_id`, `visited_on`, `problems_found`, `satisfaction`, `content_sha256` |
+//! | Request resolved (销号, action `resolve` → `resolved`)      | `request_closed`    | `request`         | `request_id`, `category_code`, `class`, `on_time`, `handling_hours` |
+//! | Agreement payment (经费拨付, `POST /clearance/agreements/{id}/payments`) | `agreement_funded` | `agreement_payment` | `agreement_id`, `payment_id`, `amount_cents`, `paid_on` |
+//! | Volunteer hours approved (志愿服务, `POST /volunteer-hours/{id}/decision`) | `service_delivered` | `volunteer_hours` | `hours_id`, `activity_id`, `organisation_id`, `minutes` |
+//! | Manual entry (补录, `POST /ledgers/{community_id}/entries`) | a kind of a manual type | `ledger_type`    | as given (short text) |
 
 pub mod households;
 pub mod schema;
@@ -40,12 +53,22 @@ use gongzhi_domain::DomainError;
 use schema::{households as households_t, ledger_entries, ledger_heads, ledger_types, visits as visits_t};
 use uuid::Uuid;
 
+/// The community (社区) a stored jurisdiction path lies in or below, as (id, community path);
+/// `None` for a district or street path. Paths run district / street / community / grid / …
+pub fn community_of(path: &str) -> Option<(String, String)> {
+    let node = JurisdictionPath::from_stored(path);
+    let ids: Vec<&str> = node.ids().into_iter().take(3).collect();
+    match ids.as_slice() {
+        [_, _, community] => Some((community.to_string(), format!("/{}/", ids.join("/")))),
+        _ => None,
+    }
+}
+
 /// A ledger type (台账类型): a named book that collects some entry kinds for the communities
 /// under its jurisdiction, optionally accepting manual entries (补录).
 ///
-/// Admission (凡进必审) belongs to the clearance area: once it lands, a type must reference an
-/// admitted clearance item of kind `ledger` through `clearance_item_id`; until then the column
-/// is stored as given.
+/// Admission (凡进必审): an active type rests on an admitted clearance item of kind `ledger`
+/// (`clearance_item_id`), checked when the type is created or re-activated.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = ledger_types, treat_none_as_null = true)]
 pub struct LedgerTypeRow {
@@ -267,6 +290,26 @@ pub fn append(conn: &mut DbConnection, new: &NewEntry) -> StoreResult<LedgerEntr
     Ok(row)
 }
 
+/// Records a generated (not manual) entry for a fact that happened `now` at the jurisdiction
+/// `path`, in the community that path lies in; nothing when the path is above community level.
+/// Call it inside the write transaction of the fact (see the table of sources above).
+pub fn record(conn: &mut DbConnection, path: &str, kind: EntryKind, source: (&str, &str), payload: serde_json::Value, now: DateTime<Utc>) -> StoreResult<Option<LedgerEntryRow>> {
+    let Some((community_id, community_path)) = community_of(path) else { return Ok(None) };
+    let (source_type, source_id) = source;
+    let entry = NewEntry {
+        community_id,
+        community_path,
+        kind,
+        source_type: source_type.into(),
+        source_id: source_id.into(),
+        occurred_at: now,
+        payload,
+        manual: false,
+        recorded_at: now,
+    };
+    append(conn, &entry).map(Some)
+}
+
 /// Filters of the ledger book.
 #[derive(Debug, Default, Clone)]
 pub struct EntryFilter {
@@ -366,4 +409,17 @@ pub fn attached_data(conn: &mut DbConnection, id: &str) -> StoreResult<Vec<(&'st
         ("visits", visits_t::table.filter(visits_t::community_id.eq(id)).count().get_result::<i64>(conn)?),
     ];
     Ok(counts.into_iter().filter(|(_, n)| *n > 0).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::community_of;
+
+    #[test]
+    fn community_of_a_path() {
+        assert_eq!(community_of("/d/s/c/g/m/"), Some(("c".to_string(), "/d/s/c/".to_string())));
+        assert_eq!(community_of("/d/s/c/"), Some(("c".to_string(), "/d/s/c/".to_string())));
+        assert_eq!(community_of("/d/s/"), None);
+        assert_eq!(community_of("/"), None);
+    }
 }

@@ -7,12 +7,12 @@ use serde_json::{json, Value};
 
 const V: &str = "/api/v1";
 
-fn me(app: &TestApp, token: &str) -> String {
+pub(crate) fn me(app: &TestApp, token: &str) -> String {
     app.get(&format!("{V}/me"), Some(token)).expect(200).body["id"].as_str().unwrap().to_string()
 }
 
 /// Creates a grid worker scoped to `node` and returns (account id, token).
-fn new_grid_worker(app: &TestApp, login: &str, node: &str) -> (String, String) {
+pub(crate) fn new_grid_worker(app: &TestApp, login: &str, node: &str) -> (String, String) {
     let admin = app.login("admin");
     app.post(&format!("{V}/accounts"), Some(&admin), &json!({"login": login, "display_name": "网格员", "password": "initial-pass-1", "role": "grid_worker", "jurisdiction_id": node})).expect(201);
     let t = app.post(&format!("{V}/auth/login"), None, &json!({"login": login, "password": "initial-pass-1"})).expect(200).body["access_token"].as_str().unwrap().to_string();
@@ -35,12 +35,12 @@ fn assign(app: &TestApp, staff: &str, worker: &str, ids: &[String]) -> Resp {
     app.post(&format!("{V}/households/assignments"), Some(staff), &json!({"worker_id": worker, "household_ids": ids}))
 }
 
-fn visit(app: &TestApp, worker: &str, household: &str, day: &str, satisfaction: Option<i32>) -> Resp {
+pub(crate) fn visit(app: &TestApp, worker: &str, household: &str, day: &str, satisfaction: Option<i32>) -> Resp {
     app.post(&format!("{V}/visits"), Some(worker), &json!({"household_id": household, "visited_on": day, "notes": "独居老人，需助餐", "problems": ["楼道灯坏"], "satisfaction": satisfaction}))
 }
 
 /// The demo grid worker of 东洲社区 with `n` assigned households of its grid: (staff, worker token, worker id, household ids).
-fn worker_with_households(app: &TestApp, n: u32) -> (String, String, String, Vec<String>) {
+pub(crate) fn worker_with_households(app: &TestApp, n: u32) -> (String, String, String, Vec<String>) {
     let staff = app.login("staff.dongzhou");
     let worker = app.login("grid.dongzhou1");
     let worker_id = me(app, &worker);
@@ -50,7 +50,7 @@ fn worker_with_households(app: &TestApp, n: u32) -> (String, String, String, Vec
     (staff, worker, worker_id, ids)
 }
 
-fn ledger(app: &TestApp, community: &str, what: &str) -> String {
+pub(crate) fn ledger(app: &TestApp, community: &str, what: &str) -> String {
     format!("{V}/ledgers/{}/{what}", app.community(community))
 }
 
@@ -146,11 +146,12 @@ fn visit_rules() {
     assert!(r.body["detail"].as_str().unwrap().contains("households"), "{}", r.text);
 }
 
-fn ledger_type(app: &TestApp, token: &str, code: &str, kinds: Value, manual: bool) -> Resp {
+/// Creates a district ledger type resting on the admitted clearance item `item`.
+fn ledger_type(app: &TestApp, token: &str, item: &str, code: &str, kinds: Value, manual: bool) -> Resp {
     app.post(
         &format!("{V}/ledger-types"),
         Some(token),
-        &json!({"jurisdiction_id": app.city.district, "code": code, "name": "会议台账", "entry_kinds": kinds, "allows_manual": manual, "clearance_item_id": "0190a3c4-0000-7000-8000-000000000001"}),
+        &json!({"jurisdiction_id": app.city.district, "code": code, "name": "会议台账", "entry_kinds": kinds, "allows_manual": manual, "clearance_item_id": item}),
     )
 }
 
@@ -159,15 +160,16 @@ fn ledger_types_and_manual_entries() {
     let app = TestApp::start();
     let ca = app.login("civil.affairs");
     let staff = app.login("staff.dongzhou");
-    let meetings = ledger_type(&app, &ca, "meetings", json!(["meeting_held"]), true).expect(201);
+    let item = app.admitted_ledger_item(&app.city.district);
+    let meetings = ledger_type(&app, &ca, &item, "meetings", json!(["meeting_held"]), true).expect(201);
     assert_eq!(meetings.body["entry_kinds"], json!(["meeting_held"]));
     let meetings = meetings.id();
-    let visits_only = ledger_type(&app, &ca, "visit_diary", json!(["visit_made"]), false).expect(201).id();
-    ledger_type(&app, &ca, "meetings", json!(["meeting_held"]), true).problem(409, "code_taken");
-    ledger_type(&app, &ca, "x", json!(["meeting_held"]), true).problem(422, "validation_failed");
-    ledger_type(&app, &ca, "empty", json!([]), true).problem(422, "validation_failed");
-    ledger_type(&app, &ca, "dups", json!(["meeting_held", "meeting_held"]), true).problem(422, "validation_failed");
-    ledger_type(&app, &staff, "mine", json!(["meeting_held"]), true).problem(403, "forbidden");
+    let visits_only = ledger_type(&app, &ca, &item, "visit_diary", json!(["visit_made"]), false).expect(201).id();
+    ledger_type(&app, &ca, &item, "meetings", json!(["meeting_held"]), true).problem(409, "code_taken");
+    ledger_type(&app, &ca, &item, "x", json!(["meeting_held"]), true).problem(422, "validation_failed");
+    ledger_type(&app, &ca, &item, "empty", json!([]), true).problem(422, "validation_failed");
+    ledger_type(&app, &ca, &item, "dups", json!(["meeting_held", "meeting_held"]), true).problem(422, "validation_failed");
+    ledger_type(&app, &staff, &item, "mine", json!(["meeting_held"]), true).problem(403, "forbidden");
     // Types of the district apply to every community below it.
     let listed = app.get(&format!("{V}/ledger-types"), Some(&staff)).expect(200);
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 2);
@@ -444,10 +446,11 @@ fn assignment_limits_and_scope() {
 fn bad_input_writes_nothing() {
     let app = TestApp::start();
     let ca = app.login("civil.affairs");
-    let t = ledger_type(&app, &ca, "meetings", json!(["meeting_held"]), true).expect(201).id();
+    let item = app.admitted_ledger_item(&app.city.district);
+    let t = ledger_type(&app, &ca, &item, "meetings", json!(["meeting_held"]), true).expect(201).id();
     let (staff, worker, worker_id, hh) = worker_with_households(&app, 1);
     let cases: Vec<(&str, String, &String, Value, bool)> = vec![
-        ("POST", format!("{V}/ledger-types"), &ca, json!({"jurisdiction_id": app.city.district, "code": "abc", "name": "x", "entry_kinds": ["visit_made"], "allows_manual": false}), true),
+        ("POST", format!("{V}/ledger-types"), &ca, json!({"jurisdiction_id": app.city.district, "code": "abc", "name": "x", "entry_kinds": ["visit_made"], "allows_manual": false, "clearance_item_id": item}), true),
         ("PATCH", format!("{V}/ledger-types/{t}"), &ca, json!({"name": "x"}), false),
         ("POST", ledger(&app, "东洲社区", "entries"), &staff, json!({"ledger_type_id": t, "kind": "meeting_held", "occurred_at": "2026-03-01T00:00:00Z", "payload": {"a": 1}}), true),
         ("POST", format!("{V}/households"), &staff, json!({"grid_id": app.grid("东洲社区/第一网格"), "address": "x1", "size": 1, "head_name": "王"}), true),

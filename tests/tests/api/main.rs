@@ -11,5 +11,6 @@ mod evaluation;
 mod jurisdictions;
 mod open311;
 mod requests;
+mod ledger_sources;
 mod ledgers;
 mod organisations;

@@ -5,7 +5,7 @@
 use gongzhi_tests::{TestApp, PASSWORD};
 use serde_json::{json, Value};
 
-const CODE_A: &str = "91350100M000100Y43";
+pub(crate) const CODE_A: &str = "91350100M000100Y43";
 const CODE_B: &str = "91110000802100433B";
 
 fn org_body(app: &TestApp, name: &str, code: Option<&str>, community: &str) -> Value {
@@ -19,7 +19,7 @@ fn org_body(app: &TestApp, name: &str, code: Option<&str>, community: &str) -> V
 }
 
 /// Creates and approves an organisation; returns its id.
-fn active_org(app: &TestApp, civil: &str, name: &str, code: &str, community: &str) -> String {
+pub(crate) fn active_org(app: &TestApp, civil: &str, name: &str, code: &str, community: &str) -> String {
     let id = app.post("/api/v1/organisations", Some(civil), &org_body(app, name, Some(code), community)).expect(201).id();
     app.post(&format!("/api/v1/organisations/{id}/status"), Some(civil), &json!({"status": "active"})).expect(200);
     id
@@ -41,7 +41,7 @@ fn link_with(app: &TestApp, civil: &str, org: &str, login: &str, password: &str)
     r.body["access_token"].as_str().unwrap().to_string()
 }
 
-fn link(app: &TestApp, civil: &str, org: &str, login: &str) -> String {
+pub(crate) fn link(app: &TestApp, civil: &str, org: &str, login: &str) -> String {
     link_with(app, civil, org, login, PASSWORD)
 }
 

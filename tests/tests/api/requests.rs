@@ -17,7 +17,7 @@ fn entries(app: &TestApp) -> Value {
 }
 
 /// The district catalogue, adopted by 东洲社区 as its list.
-fn publish_lists(app: &TestApp) {
+pub(crate) fn publish_lists(app: &TestApp) {
     let civil = app.login("civil.affairs");
     app.json("PUT", &format!("{API}/guiding-catalogue"), Some(&civil), &json!({"entries": entries(app), "note": "首版"})).expect(200);
     let staff = app.login("staff.dongzhou");
@@ -25,11 +25,11 @@ fn publish_lists(app: &TestApp) {
     app.json("PUT", &path, Some(&staff), &json!({"adopt_catalogue": true})).expect(200);
 }
 
-fn submit(app: &TestApp, token: &str, code: &str) -> String {
+pub(crate) fn submit(app: &TestApp, token: &str, code: &str) -> String {
     app.post(&format!("{API}/requests"), Some(token), &json!({"category_code": code, "description": "楼下施工噪音到深夜", "address": "东洲小区3号楼"})).expect(201).id()
 }
 
-fn act(app: &TestApp, token: &str, id: &str, body: Value) -> Resp {
+pub(crate) fn act(app: &TestApp, token: &str, id: &str, body: Value) -> Resp {
     app.post(&format!("{API}/requests/{id}/actions"), Some(token), &body)
 }
 

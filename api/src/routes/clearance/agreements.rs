@@ -14,9 +14,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use gongzhi_domain::clearance::{check_amount, check_validity, AdmissionStatus, Counterparty};
 use gongzhi_domain::error::{optional_text, Validator};
 use gongzhi_domain::jurisdiction::JurisdictionPath;
+use gongzhi_domain::ledger::EntryKind;
 use gongzhi_domain::role::Role;
 use gongzhi_domain::DomainError;
 use gongzhi_persistence::clearance::{self, AgreementFilter, AgreementRow, PaymentRow};
+use gongzhi_persistence::ledgers;
 use gongzhi_persistence::{departments, new_id, to_db, DbConnection, StoreResult};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -293,6 +295,7 @@ pub async fn get_one(state: web::Data<AppState>, caller: Caller, id: web::Path<S
 }
 
 /// Record a payment under an agreement (拨付记录, append-only): the entrusting department or street.
+/// Appends an `agreement_funded` entry (经费拨付) to the community ledger in the same transaction.
 #[utoipa::path(
     tag = "clearance",
     security(("bearer" = [])),
@@ -304,6 +307,7 @@ pub async fn get_one(state: web::Data<AppState>, caller: Caller, id: web::Path<S
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only the entrusting department or street pays", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such agreement in scope", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Concurrent ledger append (`ledger_busy`); retry", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -334,6 +338,8 @@ pub async fn add_payment(state: web::Data<AppState>, caller: Caller, id: web::Pa
             };
             clearance::insert_payment(c, &p)?;
             audit(c, &caller, now, "clearance.agreement.payment", ("clearance_agreement", &a.id), &a.path, serde_json::json!({"payment_id": p.id, "amount_cents": p.amount_cents}))?;
+            let payload = serde_json::json!({"agreement_id": a.id, "payment_id": p.id, "amount_cents": p.amount_cents, "paid_on": p.paid_on});
+            ledgers::record(c, &a.path, EntryKind::AgreementFunded, ("agreement_payment", &p.id), payload, now)?;
             view(c, a, day)
         })
         .await?;

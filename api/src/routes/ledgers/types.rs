@@ -8,12 +8,15 @@ use crate::json::Json;
 use crate::page_type;
 use crate::state::AppState;
 use actix_web::{get, patch, post, web, HttpResponse};
-use chrono::{DateTime, Utc};
+use crate::routes::clearance::{today, valid_on};
+use chrono::{DateTime, NaiveDate, Utc};
+use gongzhi_domain::clearance::ItemKind;
 use gongzhi_domain::error::text;
-use gongzhi_domain::jurisdiction::Level;
+use gongzhi_domain::jurisdiction::{JurisdictionPath, Level};
 use gongzhi_domain::ledger::{EntryKind, LEDGER_READERS, LEDGER_TYPE_ADMINS};
 use gongzhi_domain::DomainError;
 use gongzhi_persistence::ledgers::{self, LedgerTypeRow};
+use gongzhi_persistence::clearance as clearance_store;
 use gongzhi_persistence::{jurisdictions, new_id, to_db, DbConnection, StoreResult};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -65,7 +68,8 @@ pub struct CreateLedgerType {
     pub name: String,
     pub entry_kinds: Vec<EntryKind>,
     pub allows_manual: bool,
-    /// Id of the admitted clearance item of kind `ledger` (checked once the clearance area lands).
+    /// Id of the admitted clearance item (准入事项) of kind `ledger`: approved, valid today, and
+    /// held by the type's jurisdiction or an ancestor (凡进必审); otherwise 422 `ledger_type_not_admitted`.
     pub clearance_item_id: Option<String>,
 }
 
@@ -75,6 +79,7 @@ pub struct UpdateLedgerType {
     pub name: Option<String>,
     pub entry_kinds: Option<Vec<EntryKind>>,
     pub allows_manual: Option<bool>,
+    /// Another admitted clearance item of kind `ledger` (checked like on creation).
     pub clearance_item_id: Option<String>,
     /// An inactive type takes no manual entries; its entries stay.
     pub active: Option<bool>,
@@ -108,7 +113,29 @@ fn parse_clearance_item(id: Option<&str>) -> Result<Option<String>, DomainError>
     .transpose()
 }
 
-/// Create a ledger type (civil_affairs_admin) at a district, street or community in scope.
+/// Refuses a ledger type that does not rest on an admitted item (凡进必审): `item_id` must name an
+/// approved clearance application of kind `ledger`, valid on `day`, not on the negative list, whose
+/// jurisdiction is the type's (at `type_path`) or an ancestor (422 `ledger_type_not_admitted`).
+fn check_admitted(c: &mut DbConnection, item_id: Option<&str>, type_path: &str, day: NaiveDate) -> StoreResult<()> {
+    let admitted = match item_id {
+        Some(id) => clearance_store::find_application(c, id)?.is_some_and(|item| {
+            item.kind == ItemKind::Ledger.as_str() && !clearance_store::is_negative(&item) && valid_on(&item, day) && JurisdictionPath::from_stored(item.path.clone()).contains(type_path)
+        }),
+        None => false,
+    };
+    if admitted {
+        Ok(())
+    } else {
+        Err(DomainError::rule(
+            "ledger_type_not_admitted",
+            "a ledger type needs an admitted clearance item (准入事项) of kind ledger, valid today, covering its jurisdiction",
+        )
+        .into())
+    }
+}
+
+/// Create a ledger type (台账类型, civil_affairs_admin) at a district, street or community in
+/// scope. It must rest on an admitted clearance item of kind `ledger` (凡进必审).
 #[utoipa::path(
     tag = "ledgers",
     security(("bearer" = [])),
@@ -119,7 +146,7 @@ fn parse_clearance_item(id: Option<&str>) -> Result<Option<String>, DomainError>
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role may not manage ledger types", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Code already used in this jurisdiction", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields; `ledger_type_not_admitted`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/ledger-types")]
@@ -131,6 +158,7 @@ pub async fn create(state: web::Data<AppState>, caller: Caller, body: Json<Creat
     let kinds = parse_kinds(&b.entry_kinds)?;
     let clearance_item_id = parse_clearance_item(b.clearance_item_id.as_deref())?;
     let now = state.clock.now();
+    let day = today(&state);
     let row = state
         .write(move |c| {
             let node = jurisdictions::get_within(c, &b.jurisdiction_id, &caller.scope.path)
@@ -141,6 +169,7 @@ pub async fn create(state: web::Data<AppState>, caller: Caller, body: Json<Creat
             if ledgers::type_code_taken(c, &node.id, &code)? {
                 return Err(DomainError::conflict("code_taken", "this code is already used in the jurisdiction").into());
             }
+            check_admitted(c, clearance_item_id.as_deref(), &node.path, day)?;
             let row = LedgerTypeRow {
                 id: new_id(),
                 jurisdiction_id: node.id,
@@ -155,7 +184,15 @@ pub async fn create(state: web::Data<AppState>, caller: Caller, body: Json<Creat
                 updated_at: to_db(now),
             };
             ledgers::insert_type(c, &row)?;
-            audit(c, &caller, now, "ledger_type.create", ("ledger_type", &row.id), &row.path, serde_json::json!({"code": row.code, "entry_kinds": row.kinds(), "allows_manual": row.allows_manual}))?;
+            audit(
+                c,
+                &caller,
+                now,
+                "ledger_type.create",
+                ("ledger_type", &row.id),
+                &row.path,
+                serde_json::json!({"code": row.code, "entry_kinds": row.kinds(), "allows_manual": row.allows_manual, "clearance_item_id": row.clearance_item_id}),
+            )?;
             Ok(row)
         })
         .await?;
@@ -210,7 +247,8 @@ pub async fn get_one(state: web::Data<AppState>, caller: Caller, id: web::Path<S
     Ok(web::Json(row.into()))
 }
 
-/// Change a ledger type defined in the caller's subtree (civil_affairs_admin).
+/// Change a ledger type defined in the caller's subtree (civil_affairs_admin). Re-activating it,
+/// or pointing an active type at another item, checks admission again (凡进必审).
 #[utoipa::path(
     tag = "ledgers",
     security(("bearer" = [])),
@@ -222,7 +260,7 @@ pub async fn get_one(state: web::Data<AppState>, caller: Caller, id: web::Path<S
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role may not manage ledger types", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such ledger type in scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields; `ledger_type_not_admitted`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/ledger-types/{id}")]
@@ -233,6 +271,7 @@ pub async fn update(state: web::Data<AppState>, caller: Caller, id: web::Path<St
     let kinds = b.entry_kinds.as_deref().map(parse_kinds).transpose()?;
     let clearance_item_id = parse_clearance_item(b.clearance_item_id.as_deref())?;
     let now = state.clock.now();
+    let day = today(&state);
     let row = state
         .write(move |c| {
             let mut row = ledgers::get_type(c, &id)?;
@@ -240,8 +279,13 @@ pub async fn update(state: web::Data<AppState>, caller: Caller, id: web::Path<St
             row.name = name.unwrap_or(row.name);
             row.entry_kinds = kinds.unwrap_or(row.entry_kinds);
             row.allows_manual = b.allows_manual.unwrap_or(row.allows_manual);
+            let reactivated = b.active == Some(true) && !row.active;
+            let new_item = clearance_item_id.is_some() && clearance_item_id != row.clearance_item_id;
             row.active = b.active.unwrap_or(row.active);
             row.clearance_item_id = clearance_item_id.or(row.clearance_item_id);
+            if row.active && (reactivated || new_item) {
+                check_admitted(c, row.clearance_item_id.as_deref(), &row.path, day)?;
+            }
             row.updated_at = to_db(now);
             ledgers::update_type(c, &row)?;
             audit(

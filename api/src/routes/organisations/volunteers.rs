@@ -14,9 +14,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use gongzhi_domain::account::{mask_phone, Phone};
 use gongzhi_domain::error::{text, Validator};
 use gongzhi_domain::jurisdiction::{JurisdictionPath, Level};
+use gongzhi_domain::ledger::EntryKind;
 use gongzhi_domain::organisation::{redeem, ApprovedActivity, PointsBasis, PointsRule, ReviewStatus};
 use gongzhi_domain::role::Role;
 use gongzhi_domain::DomainError;
+use gongzhi_persistence::ledgers;
 use gongzhi_persistence::organisations::{self as orgs, ActivityRow, HoursRow, PointsEntryRow, PointsRuleRow, VolunteerRow};
 use gongzhi_persistence::{jurisdictions, new_id, to_db, DbConnection, StoreResult};
 use serde::{Deserialize, Serialize};
@@ -399,7 +401,8 @@ fn approved(rows: &[HoursRow]) -> Vec<ApprovedActivity> {
 
 /// Approve or reject submitted hours (org_staff of the organisation that ran the activity).
 /// Approval credits points by the deepest active rule for the activity kind at the activity's
-/// place, within the rule's daily cap, as one entry of the points ledger.
+/// place, within the rule's daily cap, as one entry of the points ledger; when the activity lies in
+/// a community it also appends a `service_delivered` entry (服务记录) to that community's ledger.
 #[utoipa::path(tag = "volunteers", security(("bearer" = [])), params(("id" = String, Path, description = "Hours id")), request_body = HoursDecision,
     responses((status = 200, description = "Decided", body = HoursView), WriteRefusals))]
 #[post("/volunteer-hours/{id}/decision")]
@@ -449,6 +452,10 @@ pub async fn decide_hours(state: web::Data<AppState>, caller: Caller, id: web::P
             h.decided_at = Some(to_db(now));
             orgs::update_hours(c, &h)?;
             audit(c, &caller, now, "volunteer_hours.decide", ("volunteer_hours", &h.id), &h.path, serde_json::json!({"decision": to, "points": credited}))?;
+            if to == ReviewStatus::Approved {
+                let payload = serde_json::json!({"hours_id": h.id, "activity_id": h.activity_id, "organisation_id": h.organisation_id, "minutes": h.minutes});
+                ledgers::record(c, &h.path, EntryKind::ServiceDelivered, ("volunteer_hours", &h.id), payload, now)?;
+            }
             Ok(h)
         })
         .await?;

@@ -16,12 +16,14 @@ use gongzhi_domain::account::{mask_phone, Phone};
 use gongzhi_domain::household::{mask_address, mask_name};
 use gongzhi_domain::error::{optional_text, Validator};
 use gongzhi_domain::jurisdiction::Level;
+use gongzhi_domain::ledger::EntryKind;
 use gongzhi_domain::request::list::{suggest, CategoryCode, Suggestion};
 use gongzhi_domain::request::machine::{apply, Action, Actor, EventKind, RequestState};
 use gongzhi_domain::request::measures::responded_in_time;
 use gongzhi_domain::request::{closed_on_time, is_overdue, DeadlineHours, Rating, RequestClass, Status, Text};
 use gongzhi_domain::role::Role;
 use gongzhi_domain::DomainError;
+use gongzhi_persistence::ledgers::{self, households, visits};
 use gongzhi_persistence::requests::lists::{self as list_store, KIND_COMMUNITY};
 use gongzhi_persistence::requests::{self as store, services, DetailRow, EventRow, Full, RequestRow, Visibility};
 use gongzhi_persistence::{accounts, departments, from_db, idempotency, jurisdictions, new_id, to_db, DbConnection, StoreResult};
@@ -265,6 +267,9 @@ pub struct SubmitRequest {
     pub resident_phone: Option<String>,
     /// Staff filing on a resident's behalf: the resident's own account, if any.
     pub resident_account_id: Option<String>,
+    /// A grid worker filing from one of their own visits (入户走访): the visit. The request is
+    /// placed at the visit's household grid and the visit is linked to it (once).
+    pub visit_id: Option<String>,
 }
 
 /// Checked submission fields.
@@ -297,13 +302,25 @@ pub(crate) fn check_submission(caller: &Caller, b: &SubmitRequest) -> Result<Sub
         (None, Some(_)) => v.push("latitude", "required", "latitude and longitude go together"),
     }
     let on_behalf = if caller.scope.is(Role::Resident) {
-        for (field, given) in [("jurisdiction_id", b.jurisdiction_id.is_some()), ("resident_name", b.resident_name.is_some()), ("resident_phone", b.resident_phone.is_some()), ("resident_account_id", b.resident_account_id.is_some())] {
+        for (field, given) in [
+            ("jurisdiction_id", b.jurisdiction_id.is_some()),
+            ("resident_name", b.resident_name.is_some()),
+            ("resident_phone", b.resident_phone.is_some()),
+            ("resident_account_id", b.resident_account_id.is_some()),
+            ("visit_id", b.visit_id.is_some()),
+        ] {
             if given {
                 v.push(field, "not_allowed", "residents file their own requests");
             }
         }
         None
     } else {
+        if b.visit_id.is_some() && !caller.scope.is(Role::GridWorker) {
+            v.push("visit_id", "not_allowed", "only the grid worker who made the visit files from it");
+        }
+        if b.visit_id.is_some() && b.jurisdiction_id.is_some() {
+            v.push("jurisdiction_id", "not_allowed", "a request filed from a visit lies at the visit's household");
+        }
         let name = v.text("resident_name", b.resident_name.as_deref().unwrap_or(""), 50);
         let phone = match b.resident_phone.as_deref() {
             Some(p) => v.check(Phone::parse("resident_phone", p)),
@@ -346,7 +363,9 @@ fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
 /// Submit a request (提交诉求): residents for themselves; grid workers and community staff on a
 /// resident's behalf (代办). Honors `Idempotency-Key`: a retry with the same key and body returns
 /// the first response; the same key with another body is refused (`idempotency_key_reused`, 422).
-/// Photos are added afterwards with `POST /requests/{id}/photos`.
+/// Photos are added afterwards with `POST /requests/{id}/photos`. A grid worker may file from
+/// one of their own visits (`visit_id`, 入户走访): the request lies at the visit's household and
+/// the visit shows it as `request_id`.
 #[utoipa::path(
     tag = "requests",
     security(("bearer" = [])),
@@ -357,7 +376,8 @@ fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
         (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role may not submit", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, jurisdiction outside scope or not a community or below, or idempotency_key_reused", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`visit_already_linked`: a request was already filed from the visit", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (`visit_id` not the caller's own visit), jurisdiction outside scope or not a community or below, or idempotency_key_reused", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/requests")]
@@ -392,10 +412,24 @@ pub async fn submit(state: web::Data<AppState>, caller: Caller, req: HttpRequest
     Ok(HttpResponse::build(StatusCode::from_u16(replay.status).unwrap_or(StatusCode::CREATED)).content_type("application/json").body(replay.body))
 }
 
+/// The caller's own visit a request is filed from, not yet linked to another request.
+fn own_visit(c: &mut DbConnection, caller: &Caller, id: &str) -> StoreResult<visits::VisitRow> {
+    let unknown = || DomainError::field("visit_id", "unknown", "no such visit of yours");
+    let visit = visits::get(c, id).map_err(|_| unknown())?;
+    if visit.worker_id != caller.scope.account_id {
+        return Err(unknown().into());
+    }
+    if visit.request_id.is_some() {
+        return Err(DomainError::conflict("visit_already_linked", "a request was already filed from this visit").into());
+    }
+    Ok(visit)
+}
+
 /// Stores a checked submission with its list suggestion, the `submitted` timeline event and the
 /// audit entry (one transaction, the caller's).
 pub(crate) fn create(c: &mut DbConnection, caller: &Caller, b: &SubmitRequest, s: Submission, now: DateTime<Utc>) -> StoreResult<Full> {
     let outside = || DomainError::field("jurisdiction_id", "unknown", "no such community, grid or micro-grid in your scope");
+    let visit = b.visit_id.as_deref().map(|id| own_visit(c, caller, id)).transpose()?;
     let (node_id, name, phone, resident_account) = match s.on_behalf {
         None => {
             let me = accounts::get(c, &caller.scope.account_id)?;
@@ -403,7 +437,11 @@ pub(crate) fn create(c: &mut DbConnection, caller: &Caller, b: &SubmitRequest, s
             (node, me.display_name, me.phone, Some(me.id))
         }
         Some((name, phone)) => {
-            let node = b.jurisdiction_id.clone().or_else(|| caller.scope.jurisdiction_id.clone()).ok_or_else(outside)?;
+            let node = match &visit {
+                Some(v) => Some(households::get(c, &v.household_id)?.jurisdiction_id),
+                None => b.jurisdiction_id.clone().or_else(|| caller.scope.jurisdiction_id.clone()),
+            };
+            let node = node.ok_or_else(outside)?;
             let account = match &b.resident_account_id {
                 None => None,
                 Some(a) => {
@@ -471,7 +509,10 @@ pub(crate) fn create(c: &mut DbConnection, caller: &Caller, b: &SubmitRequest, s
         updated_at: to_db(now),
     };
     store::insert(c, &row, &detail)?;
-    let data = serde_json::json!({"status": row.status, "category_code": row.category_code, "on_behalf": !caller.scope.is(Role::Resident), "suggestion": listing});
+    if let Some(v) = &visit {
+        visits::set_request(c, &v.id, &id)?;
+    }
+    let data = serde_json::json!({"status": row.status, "category_code": row.category_code, "on_behalf": !caller.scope.is(Role::Resident), "suggestion": listing, "visit_id": b.visit_id});
     store::insert_event(c, &event(&id, now, Some(&caller.scope.account_id), caller.scope.role.as_str(), EventKind::Submitted, data.clone()))?;
     audit(c, caller, now, "request.submit", ("request", &id), &row.path, data)?;
     Ok((row, detail))
@@ -726,6 +767,16 @@ fn perform(c: &mut DbConnection, who: ActorInfo, full: Full, action: &Action, da
     let role = if who.system { "system" } else { who.caller.scope.role.as_str() };
     store::insert_event(c, &event(&r.id, now, Some(&who.caller.scope.account_id), role, tr.event, data.clone()))?;
     audit(c, who.caller, now, &format!("request.{}", action.name()), ("request", &r.id), &r.path, data)?;
+    if matches!(action, Action::Resolve { .. }) {
+        let payload = serde_json::json!({
+            "request_id": r.id,
+            "category_code": r.category_code,
+            "class": r.class,
+            "on_time": r.resolved_on_time,
+            "handling_hours": r.handling_seconds.map(|s| s / 3600),
+        });
+        ledgers::record(c, &r.path, EntryKind::RequestClosed, ("request", &r.id), payload, now)?;
+    }
     Ok((r, d))
 }
 
@@ -733,7 +784,8 @@ fn perform(c: &mut DbConnection, who: ActorInfo, full: Full, action: &Action, da
 /// The domain state machine decides: wrong role or not the handler → 403; not allowed from the
 /// current status → 409 `invalid_transition`; conflicts (`already_escalated`, `already_marked`,
 /// `already_flagged`, `unclassified`) → 409; rules (`wrong_class`, `reply_required`,
-/// `resolution_required`, `follow_up_required`, `not_overdue`) and bad data → 422.
+/// `resolution_required`, `follow_up_required`, `not_overdue`) and bad data → 422. Resolving
+/// (办结销号) appends a `request_closed` entry to the community ledger in the same transaction.
 #[utoipa::path(
     tag = "requests",
     security(("bearer" = [])),
