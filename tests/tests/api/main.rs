@@ -8,6 +8,7 @@ mod clearance;
 mod contract;
 mod conventions;
 mod evaluation;
+mod evaluation_two_way;
 mod jurisdictions;
 mod requests;
 mod ledgers;
