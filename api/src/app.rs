@@ -40,6 +40,7 @@ Errors are RFC 9457 problem details (application/problem+json) with a stable `co
         (name = "purchased-services", description = "Government purchase of services: contracts, milestones, payments (政府购买服务)"),
         (name = "volunteers", description = "Volunteers, activities, service hours and the points scheme (志愿者, 积分制)"),
         (name = "evaluation", description = "Evaluation campaigns (双评议, 双向评估): residents rate communities, communities rate departments, results, exports"),
+        (name = "exports", description = "Auditor exports (审计导出): audit log, entrustment agreements, requests measures, ledger entries; read-only, in scope, CSV or JSON, every read audited"),
         (name = "public", description = "Public, unauthenticated information (公开信息)"),
         (name = "health", description = "Probes"),
     )

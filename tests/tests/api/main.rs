@@ -9,6 +9,7 @@ mod contract;
 mod conventions;
 mod evaluation;
 mod evaluation_two_way;
+mod exports;
 mod jurisdictions;
 mod requests;
 mod ledgers;
