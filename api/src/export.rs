@@ -111,9 +111,9 @@ fn stream_rows<E: ExportRows>(state: web::Data<AppState>, export: E, format: Exp
     })
 }
 
-/// Records one export read (`export.read`) of `what` over `within`, with `target` as the audit
+/// Records one export read (`export.read`) of `what` in `format` over `within`, with `target` as the audit
 /// row's target, inside the caller's transaction.
-pub fn record_read(c: &mut DbConnection, caller: &Caller, now: DateTime<Utc>, what: &str, target: (&str, &str), within: &JurisdictionPath, format: ExportFormat, extra: serde_json::Value) -> StoreResult<()> {
+pub fn record_read(c: &mut DbConnection, caller: &Caller, now: DateTime<Utc>, (what, format): (&str, ExportFormat), target: (&str, &str), within: &JurisdictionPath, extra: serde_json::Value) -> StoreResult<()> {
     let mut detail = serde_json::json!({"export": what, "format": format.as_str(), "within": within.as_str()});
     if let (Some(d), serde_json::Value::Object(e)) = (detail.as_object_mut(), extra) {
         d.extend(e);

@@ -65,7 +65,7 @@ async fn record(state: &web::Data<AppState>, caller: Caller, what: &'static str,
     state
         .write(move |c| {
             let within = caller.scope.path.clone();
-            record_read(c, &caller, now, what, ("export", what), &within, format, extra)?;
+            record_read(c, &caller, now, (what, format), ("export", what), &within, extra)?;
             Ok(within)
         })
         .await

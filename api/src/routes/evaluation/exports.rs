@@ -145,7 +145,7 @@ async fn prepare(state: &web::Data<AppState>, caller: Caller, id: String, what: 
             let communities: Names = communities_in(c, &campaign.area())?.into_iter().map(|j| (j.id, (j.code.unwrap_or_default(), j.name))).collect();
             let departments: Names =
                 departments::list_visible(c, &campaign.area(), None, i64::from(i32::MAX))?.into_iter().map(|d| (d.id, (d.code, d.name))).collect();
-            record_read(c, &caller, now, what, ("evaluation_campaign", &campaign.id), &within, format, serde_json::json!({}))?;
+            record_read(c, &caller, now, (what, format), ("evaluation_campaign", &campaign.id), &within, serde_json::json!({}))?;
             Ok((campaign, within, communities, departments))
         })
         .await
