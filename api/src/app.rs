@@ -41,6 +41,7 @@ Errors are RFC 9457 problem details (application/problem+json) with a stable `co
         (name = "volunteers", description = "Volunteers, activities, service hours and the points scheme (志愿者, 积分制)"),
         (name = "evaluation", description = "Evaluation campaigns (双评议, 双向评估): residents rate communities, communities rate departments, results, exports"),
         (name = "open311", description = "Open311 GeoReport v2 facade at /open311/v2 (12345 / 诉求 for existing Open311 clients): discovery, services (= a community's responsibility list), requests filed by a service account's api_key (`<client_id>:<client_secret>`), anonymised public search; JSON or XML by extension, errors as the specification's errors/error{code, description}"),
+        (name = "exports", description = "Auditor exports (审计导出): audit log, entrustment agreements, requests measures, ledger entries; read-only, in scope, CSV or JSON, every read audited"),
         (name = "public", description = "Public, unauthenticated information (公开信息)"),
         (name = "health", description = "Probes"),
     )

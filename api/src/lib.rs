@@ -7,6 +7,7 @@ pub mod common;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod json;
 pub mod middleware;
 pub mod open311;

@@ -16,7 +16,7 @@
 
 use crate::error::Validator;
 use crate::DomainError;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
@@ -95,6 +95,15 @@ impl Period {
             return Err(DomainError::field("period_end", "before_start", "the period cannot end before it starts"));
         }
         Ok(Period { start, end })
+    }
+
+    /// The period as a half-open UTC interval `[start, end)`: its days are China local days
+    /// (UTC+8), from 00:00 of the first day to 00:00 of the day after the last.
+    pub fn utc_bounds(&self) -> (NaiveDateTime, NaiveDateTime) {
+        let offset = chrono::TimeDelta::hours(8);
+        let start = self.start.and_time(NaiveTime::MIN) - offset;
+        let end = (self.end + chrono::TimeDelta::days(1)).and_time(NaiveTime::MIN) - offset;
+        (start, end)
     }
 }
 
@@ -448,35 +457,83 @@ impl DepartmentScoring {
     /// `raw` maps aspect names to (score, comment). Field errors under `scores.{aspect}`:
     /// `invalid_value` (unknown aspect), `required` (aspect missing), `out_of_range`, `too_long`.
     pub fn new(raw: &BTreeMap<String, (i64, Option<String>)>) -> Result<DepartmentScoring, DomainError> {
-        let mut v = Validator::new();
-        for name in raw.keys() {
-            if Aspect::parse(name).is_err() {
-                v.push(format!("scores.{name}"), "invalid_value", format!("'{name}' is not one of the ten aspects"));
-            }
-        }
-        let mut out = BTreeMap::new();
-        for aspect in Aspect::ALL {
-            let field = format!("scores.{}", aspect.as_str());
-            match raw.get(aspect.as_str()) {
-                None => v.push(field, "required", format!("aspect {} must be scored", aspect.as_str())),
-                Some((score, comment)) => {
-                    if !(1..=5).contains(score) {
-                        v.push(format!("{field}.score"), "out_of_range", "a score is a whole number from 1 to 5");
-                        continue;
-                    }
-                    let comment = v.check(crate::error::optional_text(&format!("{field}.comment"), comment.as_deref(), 500));
-                    if let Some(comment) = comment {
-                        out.insert(aspect.as_str().to_string(), AspectScore { score: *score as u8, comment });
-                    }
-                }
-            }
-        }
-        v.finish()?;
-        Ok(DepartmentScoring(out))
+        let names: Vec<&str> = Aspect::ALL.iter().map(|a| a.as_str()).collect();
+        parse_scores(raw, &names).map(DepartmentScoring)
     }
 
     pub fn score(&self, aspect: Aspect) -> Option<u8> {
         self.0.get(aspect.as_str()).map(|s| s.score)
+    }
+}
+
+/// Parses a complete scoring over the aspects `names`: every aspect exactly once, 1–5, with an
+/// optional comment of at most 500 characters. Field errors under `scores.{aspect}`.
+fn parse_scores(raw: &BTreeMap<String, (i64, Option<String>)>, names: &[&str]) -> Result<BTreeMap<String, AspectScore>, DomainError> {
+    let mut v = Validator::new();
+    for name in raw.keys() {
+        if !names.contains(&name.as_str()) {
+            v.push(format!("scores.{name}"), "invalid_value", format!("'{name}' is not one of the aspects: {}", names.join(", ")));
+        }
+    }
+    let mut out = BTreeMap::new();
+    for name in names {
+        let field = format!("scores.{name}");
+        match raw.get(*name) {
+            None => v.push(field, "required", format!("aspect {name} must be scored")),
+            Some((score, comment)) => {
+                if !(1..=5).contains(score) {
+                    v.push(format!("{field}.score"), "out_of_range", "a score is a whole number from 1 to 5");
+                    continue;
+                }
+                let comment = v.check(crate::error::optional_text(&format!("{field}.comment"), comment.as_deref(), 500));
+                if let Some(comment) = comment {
+                    out.insert(name.to_string(), AspectScore { score: *score as u8, comment });
+                }
+            }
+        }
+    }
+    v.finish()?;
+    Ok(out)
+}
+
+named_enum! {
+    /// The aspects each side rates an entrustment agreement on (双向评估).
+    pub enum AgreementAspect in "aspect" {
+        /// 经费到位: funds paid as promised.
+        FundsPaid = "funds_paid",
+        /// 任务明确: the entrusted tasks were clear.
+        TaskClarity = "task_clarity",
+        /// 配合: cooperation of the other side.
+        Cooperation = "cooperation",
+        /// 完成质量: quality of delivery.
+        DeliveryQuality = "delivery_quality",
+    }
+}
+
+named_enum! {
+    /// Which side of an entrustment agreement rates it (双向评估).
+    pub enum AgreementSide in "side" {
+        /// 政府方: the entrusting department, or the street that signed.
+        Government = "government",
+        /// 社区方: the entrusted community.
+        Community = "community",
+    }
+}
+
+/// One side's rating of an entrustment agreement: every [`AgreementAspect`] exactly once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgreementScoring(pub BTreeMap<String, AspectScore>);
+
+impl AgreementScoring {
+    /// As [`DepartmentScoring::new`], over the four agreement aspects.
+    pub fn new(raw: &BTreeMap<String, (i64, Option<String>)>) -> Result<AgreementScoring, DomainError> {
+        let names: Vec<&str> = AgreementAspect::ALL.iter().map(|a| a.as_str()).collect();
+        parse_scores(raw, &names).map(AgreementScoring)
+    }
+
+    /// Mean of the aspect scores, 4 decimals.
+    pub fn mean(&self) -> Option<f64> {
+        ScaleSummary::of(self.0.values().map(|s| s.score)).mean
     }
 }
 
@@ -721,5 +778,28 @@ mod tests {
         assert_eq!(rank(&[(Some(2.0 / 3.0), 5), (Some(0.66667), 5)], min), vec![Some(1), Some(1)]);
         assert!(MinSample::parse(Some(0)).is_err());
         assert!(MinSample::parse(Some(100_001)).is_err());
+    }
+
+    #[test]
+    fn period_bounds_are_china_local_days() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let (start, end) = Period::new(d(3, 1), d(4, 30)).unwrap().utc_bounds();
+        assert_eq!(start, d(2, 28).and_hms_opt(16, 0, 0).unwrap());
+        assert_eq!(end, d(4, 30).and_hms_opt(16, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn agreement_scoring_needs_the_four_aspects() {
+        let raw: BTreeMap<String, (i64, Option<String>)> =
+            [("funds_paid", 2), ("task_clarity", 4), ("cooperation", 5), ("delivery_quality", 4)].iter().map(|(a, s)| (a.to_string(), (*s, None))).collect();
+        let s = AgreementScoring::new(&raw).unwrap();
+        assert_eq!(s.mean(), Some(3.75));
+        let mut bad = raw.clone();
+        bad.remove("cooperation");
+        bad.insert("work_style".into(), (3, None));
+        assert_eq!(
+            codes(AgreementScoring::new(&bad).unwrap_err()),
+            vec![("scores.work_style".into(), "invalid_value".into()), ("scores.cooperation".into(), "required".into())]
+        );
     }
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod clearance;
 pub mod departments;
 pub mod evaluation;
+pub mod exports;
 pub mod health;
 pub mod jurisdictions;
 pub mod requests;
@@ -52,5 +53,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(clearance::configure)
         .configure(ledgers::configure)
         .configure(organisations::configure)
-        .configure(evaluation::configure);
+        .configure(evaluation::configure)
+        .configure(exports::configure);
 }

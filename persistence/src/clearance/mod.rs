@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use gongzhi_domain::clearance::{AdmissionStatus, AssignmentStatus, ListKind, Placement};
 use gongzhi_domain::jurisdiction::JurisdictionPath;
 use schema::*;
+use std::collections::HashMap;
 
 /// An admission application (准入申请); once approved it is an item of the catalogue (准入目录).
 /// Holds what queries filter on; the content of every version is kept in [`VersionRow`].
@@ -356,6 +357,31 @@ pub fn attempt_counts(c: &mut DbConnection, department_ids: &[String]) -> StoreR
         .load(c)?)
 }
 
+/// Per department: assignments to communities in `within` that the community refused in
+/// `[from, to)` (by the time of the refusal).
+pub fn refusal_counts(c: &mut DbConnection, within: &JurisdictionPath, from: NaiveDateTime, to: NaiveDateTime) -> StoreResult<Vec<(String, i64)>> {
+    Ok(clearance_assignments::table
+        .filter(clearance_assignments::path.like(within.like_pattern()))
+        .filter(clearance_assignments::status.eq(AssignmentStatus::Refused.as_str()))
+        .filter(clearance_assignments::answered_at.ge(from))
+        .filter(clearance_assignments::answered_at.lt(to))
+        .group_by(clearance_assignments::department_id)
+        .select((clearance_assignments::department_id, count_star()))
+        .load(c)?)
+}
+
+/// Refused attempts of these departments made in `[from, to)`: (department id, target
+/// community ids).
+pub fn attempt_targets(c: &mut DbConnection, department_ids: &[String], from: NaiveDateTime, to: NaiveDateTime) -> StoreResult<Vec<(String, Vec<String>)>> {
+    let rows: Vec<(String, String)> = clearance_unadmitted_attempts::table
+        .filter(clearance_unadmitted_attempts::department_id.eq_any(department_ids))
+        .filter(clearance_unadmitted_attempts::at.ge(from))
+        .filter(clearance_unadmitted_attempts::at.lt(to))
+        .select((clearance_unadmitted_attempts::department_id, clearance_unadmitted_attempts::community_ids))
+        .load(c)?;
+    Ok(rows.into_iter().map(|(d, ids)| (d, serde_json::from_str(&ids).expect("stored community ids are valid"))).collect())
+}
+
 /// An entrustment agreement (委托协议书) between a department or a street and a community.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = clearance_agreements)]
@@ -475,6 +501,19 @@ pub fn payments(c: &mut DbConnection, agreement_id: &str) -> StoreResult<Vec<Pay
         .order(clearance_agreement_payments::id.asc())
         .select(PaymentRow::as_select())
         .load(c)?)
+}
+
+/// Paid totals (cents) of these agreements; agreements without payments are absent.
+pub fn paid_totals(c: &mut DbConnection, agreement_ids: &[String]) -> StoreResult<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = clearance_agreement_payments::table
+        .filter(clearance_agreement_payments::agreement_id.eq_any(agreement_ids))
+        .select((clearance_agreement_payments::agreement_id, clearance_agreement_payments::amount_cents))
+        .load(c)?;
+    let mut out = HashMap::new();
+    for (a, n) in rows {
+        *out.entry(a).or_insert(0) += n;
+    }
+    Ok(out)
 }
 
 /// A signboard (挂牌) hanging at a community; removal is recorded, the row stays.

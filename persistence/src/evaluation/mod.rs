@@ -12,9 +12,9 @@ use crate::error::{StoreError, StoreResult};
 use crate::DbConnection;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use gongzhi_domain::evaluation::{Answers, CampaignKind, CampaignState, DepartmentScoring, Item, Period, Questionnaire};
+use gongzhi_domain::evaluation::{AgreementScoring, AgreementSide, Answers, CampaignKind, CampaignState, DepartmentScoring, Item, Period, Questionnaire};
 use gongzhi_domain::jurisdiction::JurisdictionPath;
-use schema::{evaluation_campaigns as campaigns, evaluation_department_scores as scores, evaluation_imports as imports, evaluation_responses as responses};
+use schema::{evaluation_agreement_ratings as ratings, evaluation_campaigns as campaigns, evaluation_department_scores as scores, evaluation_imports as imports, evaluation_responses as responses};
 
 pub const SOURCE_ONLINE: &str = "online";
 pub const SOURCE_IMPORT: &str = "import";
@@ -288,10 +288,59 @@ pub fn campaign_scorings(conn: &mut DbConnection, campaign_id: &str) -> StoreRes
     Ok(rows.into_iter().map(|(d, s)| (d, serde_json::from_str(&s).expect("stored scores are valid"))).collect())
 }
 
+/// One side's rating of an entrustment agreement (双向评估).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ratings)]
+pub struct RatingRow {
+    pub id: String,
+    pub campaign_id: String,
+    pub agreement_id: String,
+    /// `government` or `community`.
+    pub side: String,
+    /// The agreement's community.
+    pub jurisdiction_id: String,
+    pub path: String,
+    pub rated_by: String,
+    /// JSON object aspect → {score, comment}.
+    pub scores: String,
+    pub comment: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+impl RatingRow {
+    pub fn side(&self) -> AgreementSide {
+        AgreementSide::parse(&self.side).expect("stored side is valid")
+    }
+    pub fn scoring(&self) -> AgreementScoring {
+        serde_json::from_str(&self.scores).expect("stored scores are valid")
+    }
+}
+
+pub fn insert_rating(conn: &mut DbConnection, row: &RatingRow) -> StoreResult<()> {
+    diesel::insert_into(ratings::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn rating_exists(conn: &mut DbConnection, campaign_id: &str, agreement_id: &str, side: AgreementSide) -> StoreResult<bool> {
+    let n: i64 = ratings::table
+        .filter(ratings::campaign_id.eq(campaign_id))
+        .filter(ratings::agreement_id.eq(agreement_id))
+        .filter(ratings::side.eq(side.as_str()))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Every rating of a campaign, in id order.
+pub fn campaign_ratings(conn: &mut DbConnection, campaign_id: &str) -> StoreResult<Vec<RatingRow>> {
+    Ok(ratings::table.filter(ratings::campaign_id.eq(campaign_id)).select(RatingRow::as_select()).order(ratings::id.asc()).load(conn)?)
+}
+
 /// Evaluation records attached to a jurisdiction node (for `jurisdictions::attached_data`).
-pub fn attached_counts(conn: &mut DbConnection, id: &str) -> StoreResult<[(&'static str, i64); 3]> {
+pub fn attached_counts(conn: &mut DbConnection, id: &str) -> StoreResult<[(&'static str, i64); 4]> {
     let c: i64 = campaigns::table.filter(campaigns::jurisdiction_id.eq(id)).count().get_result(conn)?;
     let r: i64 = responses::table.filter(responses::jurisdiction_id.eq(id)).count().get_result(conn)?;
     let s: i64 = scores::table.filter(scores::jurisdiction_id.eq(id)).count().get_result(conn)?;
-    Ok([("evaluation campaigns", c), ("evaluation responses", r), ("evaluation department scores", s)])
+    let a: i64 = ratings::table.filter(ratings::jurisdiction_id.eq(id)).count().get_result(conn)?;
+    Ok([("evaluation campaigns", c), ("evaluation responses", r), ("evaluation department scores", s), ("evaluation agreement ratings", a)])
 }

@@ -59,8 +59,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    evaluation_agreement_ratings (id) {
+        id -> Text,
+        campaign_id -> Text,
+        agreement_id -> Text,
+        side -> Text,
+        jurisdiction_id -> Text,
+        path -> Text,
+        rated_by -> Text,
+        scores -> Text,
+        comment -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(evaluation_agreement_ratings -> evaluation_campaigns (campaign_id));
 diesel::joinable!(evaluation_imports -> evaluation_campaigns (campaign_id));
 diesel::joinable!(evaluation_responses -> evaluation_campaigns (campaign_id));
 diesel::joinable!(evaluation_department_scores -> evaluation_campaigns (campaign_id));
 
-diesel::allow_tables_to_appear_in_same_query!(evaluation_campaigns, evaluation_imports, evaluation_responses, evaluation_department_scores);
+diesel::allow_tables_to_appear_in_same_query!(
+    evaluation_campaigns,
+    evaluation_imports,
+    evaluation_responses,
+    evaluation_department_scores,
+    evaluation_agreement_ratings
+);

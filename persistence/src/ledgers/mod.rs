@@ -343,6 +343,34 @@ pub fn entries(conn: &mut DbConnection, community_id: &str, filter: &EntryFilter
 }
 
 /// The seq of the entry `id` of a community's chain (a page cursor).
+/// Entries of every community in `within` that occurred in `[from, to)`, in id order after
+/// `cursor` (at most `limit`): the auditors' export across communities.
+pub fn entries_within(
+    conn: &mut DbConnection,
+    within: &JurisdictionPath,
+    from: Option<NaiveDateTime>,
+    to: Option<NaiveDateTime>,
+    cursor: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<LedgerEntryRow>> {
+    let mut q = ledger_entries::table
+        .filter(ledger_entries::path.like(within.like_pattern()))
+        .select(LedgerEntryRow::as_select())
+        .order(ledger_entries::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(f) = from {
+        q = q.filter(ledger_entries::occurred_at.ge(f));
+    }
+    if let Some(t) = to {
+        q = q.filter(ledger_entries::occurred_at.lt(t));
+    }
+    if let Some(c) = cursor {
+        q = q.filter(ledger_entries::id.gt(c.to_string()));
+    }
+    Ok(q.load(conn)?)
+}
+
 pub fn entry_seq(conn: &mut DbConnection, community_id: &str, id: &str) -> StoreResult<Option<i64>> {
     Ok(ledger_entries::table
         .filter(ledger_entries::community_id.eq(community_id))

@@ -8,6 +8,8 @@ mod clearance;
 mod contract;
 mod conventions;
 mod evaluation;
+mod evaluation_two_way;
+mod exports;
 mod jurisdictions;
 mod open311;
 mod requests;

@@ -135,7 +135,8 @@ fn principal(c: &mut DbConnection, caller: &Caller) -> StoreResult<(Option<Strin
     Ok((None, street))
 }
 
-fn is_principal(caller: &Caller, a: &AgreementRow) -> bool {
+/// True when the caller is the agreement's entrusting party: its department, or the street that signed.
+pub(crate) fn is_principal(caller: &Caller, a: &AgreementRow) -> bool {
     match caller.scope.role {
         Role::DepartmentStaff => a.principal_department_id.is_some() && caller.scope.department_id == a.principal_department_id,
         Role::StreetAdmin => a.principal_department_id.is_none() && caller.scope.jurisdiction_id.as_deref() == Some(a.principal_jurisdiction_id.as_str()),

@@ -4,38 +4,16 @@
 
 use super::{communities_in, load_visible, EVALUATION_READERS};
 use crate::auth::Caller;
-use crate::common::audit;
 use crate::error::{ApiResult, Problem};
+use crate::export::{record_read, respond, ExportFormat, ExportQuery, ExportRows};
 use crate::state::AppState;
-use actix_web::web::Bytes;
 use actix_web::{get, web, HttpResponse};
-use futures_util::stream::{self, Stream};
 use gongzhi_domain::evaluation::Aspect;
 use gongzhi_domain::jurisdiction::JurisdictionPath;
 use gongzhi_persistence::evaluation::{self, CampaignRow, ResponseRow, ScoreRow};
 use gongzhi_persistence::{departments, DbConnection, StoreResult};
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::Arc;
-use utoipa::{IntoParams, ToSchema};
-
-/// Rows read from the database per streamed chunk.
-const EXPORT_PAGE: i64 = 500;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ExportFormat {
-    Csv,
-    Json,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ExportQuery {
-    /// `csv` (default) or `json`.
-    pub format: Option<ExportFormat>,
-}
 
 /// A per-campaign pseudonym of a household: lets an auditor check one response per household
 /// without learning who answered (the key of an online answer is an account id).
@@ -46,16 +24,6 @@ fn household_ref(campaign_id: &str, key: &str) -> String {
 
 /// Names of the jurisdictions and departments an export refers to: id → (code, name).
 type Names = HashMap<String, (String, String)>;
-
-/// One kind of exported row: how to fetch a page and how to render a row.
-trait ExportRows: Send + Sync + 'static {
-    type Row: Send + 'static;
-    fn fetch(&self, c: &mut DbConnection, cursor: Option<&str>, limit: i64) -> StoreResult<Vec<Self::Row>>;
-    fn id(row: &Self::Row) -> String;
-    fn columns(&self) -> Vec<String>;
-    fn csv_cells(&self, row: &Self::Row) -> Vec<String>;
-    fn json(&self, row: &Self::Row) -> serde_json::Value;
-}
 
 struct Responses {
     campaign: CampaignRow,
@@ -157,66 +125,6 @@ impl ExportRows for Scores {
     }
 }
 
-fn csv_line(cells: &[String]) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    // Writing into memory cannot fail.
-    let _ = w.write_record(cells);
-    w.into_inner().unwrap_or_default()
-}
-
-enum Step {
-    Head,
-    Rows { cursor: Option<String>, first: bool },
-    Done,
-}
-
-/// Streams the rows page by page: the CSV header or `[`, each page as one chunk, then `]`.
-fn stream_rows<E: ExportRows>(state: web::Data<AppState>, export: E, format: ExportFormat) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
-    let export = Arc::new(export);
-    stream::unfold(Step::Head, move |step| {
-        let (state, export) = (state.clone(), export.clone());
-        async move {
-            match step {
-                Step::Head => {
-                    let head = match format {
-                        ExportFormat::Csv => csv_line(&export.columns()),
-                        ExportFormat::Json => b"[".to_vec(),
-                    };
-                    Some((Ok(Bytes::from(head)), Step::Rows { cursor: None, first: true }))
-                }
-                Step::Rows { cursor, first } => {
-                    let fetcher = export.clone();
-                    let page = state.read(move |c| fetcher.fetch(c, cursor.as_deref(), EXPORT_PAGE)).await;
-                    match page {
-                        Err(e) => Some((Err(std::io::Error::other(e.to_string())), Step::Done)),
-                        Ok(rows) if rows.is_empty() => {
-                            let tail = if format == ExportFormat::Json { b"]".to_vec() } else { Vec::new() };
-                            Some((Ok(Bytes::from(tail)), Step::Done))
-                        }
-                        Ok(rows) => {
-                            let mut out = Vec::new();
-                            for (i, r) in rows.iter().enumerate() {
-                                match format {
-                                    ExportFormat::Csv => out.extend(csv_line(&export.csv_cells(r))),
-                                    ExportFormat::Json => {
-                                        if !(first && i == 0) {
-                                            out.push(b',');
-                                        }
-                                        out.extend(export.json(r).to_string().into_bytes());
-                                    }
-                                }
-                            }
-                            let next = rows.last().map(E::id);
-                            Some((Ok(Bytes::from(out)), Step::Rows { cursor: next, first: false }))
-                        }
-                    }
-                }
-                Step::Done => None,
-            }
-        }
-    })
-}
-
 /// The part of the tree an export covers: the caller's subtree within the campaign's area.
 fn export_area(caller: &Caller, campaign: &CampaignRow) -> JurisdictionPath {
     if caller.scope.covers(&campaign.path) {
@@ -237,23 +145,10 @@ async fn prepare(state: &web::Data<AppState>, caller: Caller, id: String, what: 
             let communities: Names = communities_in(c, &campaign.area())?.into_iter().map(|j| (j.id, (j.code.unwrap_or_default(), j.name))).collect();
             let departments: Names =
                 departments::list_visible(c, &campaign.area(), None, i64::from(i32::MAX))?.into_iter().map(|d| (d.id, (d.code, d.name))).collect();
-            let format_name = if format == ExportFormat::Csv { "csv" } else { "json" };
-            let detail = serde_json::json!({"export": what, "format": format_name, "within": within.as_str()});
-            audit(c, &caller, now, "export.read", ("evaluation_campaign", &campaign.id), within.as_str(), detail)?;
+            record_read(c, &caller, now, (what, format), ("evaluation_campaign", &campaign.id), &within, serde_json::json!({}))?;
             Ok((campaign, within, communities, departments))
         })
         .await
-}
-
-fn respond<E: ExportRows>(state: web::Data<AppState>, export: E, format: ExportFormat, name: &str) -> HttpResponse {
-    let (content_type, ext) = match format {
-        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
-        ExportFormat::Json => ("application/json", "json"),
-    };
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.{ext}\"")))
-        .streaming(stream_rows(state, export, format))
 }
 
 /// Export the residents' responses of a campaign (auditor, civil_affairs_admin; rows in scope).

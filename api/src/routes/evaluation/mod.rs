@@ -1,6 +1,8 @@
 //! Evaluation (双评议, 双向评估): civil affairs runs campaigns; residents (households) rate their
 //! community (群众评议社区), online or through a third-party evaluator's door-to-door import;
-//! community staff rate the departments on ten aspects (社区评议部门); results are ranked with a
+//! community staff rate the departments on ten aspects (社区评议部门), shown beside the clearance
+//! refusals and unadmitted attempts of each department; the government side and the community
+//! side rate each entrustment agreement (双向评估); results are ranked with a
 //! minimum sample and published (三挂钩一公开); auditors export the raw data, read-only, and
 //! every export read is itself audited.
 //!
@@ -8,6 +10,7 @@
 //! auditors without names or account ids (a per-campaign pseudonym `household_ref` instead), and
 //! the audit row of an online response names the campaign, not the response.
 
+pub mod agreements;
 pub mod campaigns;
 pub mod exports;
 pub mod responses;
@@ -42,6 +45,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(responses::submit)
         .service(responses::import)
         .service(scores::submit)
+        .service(agreements::submit)
         .service(results::campaign_results)
         .service(results::community_history)
         .service(results::department_history)

@@ -10,13 +10,16 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
 use actix_web::{get, web};
 use gongzhi_domain::authz::Scope;
-use gongzhi_domain::evaluation::{rank, summarize, summarize_department, Aspect, CampaignKind, CampaignState, ItemSummary, MinSample, ScaleSummary};
+use gongzhi_domain::evaluation::{rank, summarize, summarize_department, AgreementSide, Aspect, AspectScore, CampaignKind, CampaignState, ItemSummary, MinSample, ScaleSummary};
 use gongzhi_domain::jurisdiction::{JurisdictionPath, Level};
 use gongzhi_domain::DomainError;
 use gongzhi_persistence::evaluation::{self, CampaignFilter, CampaignRow};
+use gongzhi_persistence::clearance::{self, AgreementFilter};
 use gongzhi_persistence::{departments, jurisdictions, DbConnection, StoreResult};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use crate::common::ts;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use utoipa::{IntoParams, ToSchema};
 
 /// Residents' satisfaction with one community (群众满意度).
@@ -68,6 +71,43 @@ pub struct DepartmentResult {
     /// Rank by overall mean (1 = best; ties share a rank); absent below the minimum sample.
     pub rank: Option<u32>,
     pub aspects: Vec<AspectResult>,
+    /// Assignments of the department to communities in the campaign's area that the community
+    /// refused (拒绝承接) during the campaign period.
+    pub assignments_refused: u64,
+    /// Refused attempts of the department to impose something without an admitted item
+    /// (未准入事项) on communities in the campaign's area during the campaign period.
+    pub unadmitted_attempts: u64,
+}
+
+/// One side's rating of an entrustment agreement.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SideRating {
+    /// Mean of the four aspect scores, 4 decimals.
+    pub mean: Option<f64>,
+    /// Aspect (funds_paid, task_clarity, cooperation, delivery_quality) → {score, comment}.
+    #[schema(value_type = Object)]
+    pub scores: BTreeMap<String, AspectScore>,
+    pub comment: Option<String>,
+    pub rated_at: DateTime<Utc>,
+}
+
+/// Two-way evaluation of one entrustment agreement (双向评估), with promised and paid funding.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AgreementResult {
+    pub agreement_id: String,
+    pub title: String,
+    pub community_id: String,
+    /// The entrusting department; absent when the street entrusts.
+    pub principal_department_id: Option<String>,
+    pub principal_jurisdiction_id: String,
+    /// Promised funding (应拨), cents.
+    pub promised_cents: i64,
+    /// Sum of payments recorded so far (已拨), cents.
+    pub paid_cents: i64,
+    /// The government side's rating (政府方评价); absent until given.
+    pub government: Option<SideRating>,
+    /// The community side's rating (社区方评价); absent until given.
+    pub community: Option<SideRating>,
 }
 
 /// The results of a campaign.
@@ -81,6 +121,9 @@ pub struct CampaignResults {
     pub communities: Vec<CommunityResult>,
     /// Likewise; empty unless the campaign evaluates community_to_department.
     pub departments: Vec<DepartmentResult>,
+    /// Entrustment agreements with communities in the area, by id; empty unless the campaign
+    /// evaluates agreement.
+    pub agreements: Vec<AgreementResult>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -128,13 +171,18 @@ pub fn build(c: &mut DbConnection, campaign: &CampaignRow, min: MinSample) -> St
         for (department, scoring) in evaluation::campaign_scorings(c, &campaign.id)? {
             by_department.entry(department).or_default().push(scoring);
         }
-        for d in departments::list_visible(c, &campaign.area(), None, i64::from(i32::MAX))? {
+        let listed: Vec<_> = departments::list_visible(c, &campaign.area(), None, i64::from(i32::MAX))?
+            .into_iter()
+            .filter(|d| d.active || by_department.contains_key(&d.id))
+            .collect();
+        let ids: Vec<String> = listed.iter().map(|d| d.id.clone()).collect();
+        let (refused, attempts) = clearance_counts(c, campaign, &ids)?;
+        for d in listed {
             let scored = by_department.remove(&d.id).unwrap_or_default();
-            if scored.is_empty() && !d.active {
-                continue;
-            }
             let s = summarize_department(&scored);
             depts.push(DepartmentResult {
+                assignments_refused: refused.get(&d.id).copied().unwrap_or_default(),
+                unadmitted_attempts: attempts.get(&d.id).copied().unwrap_or_default(),
                 department_id: d.id,
                 name: d.name,
                 code: d.code,
@@ -148,7 +196,52 @@ pub fn build(c: &mut DbConnection, campaign: &CampaignRow, min: MinSample) -> St
         depts.iter_mut().zip(ranks).for_each(|(r, k)| r.rank = k);
         ranked_first(&mut depts, |r| r.rank);
     }
-    Ok(CampaignResults { campaign: campaign.clone().into(), min_sample: min.get(), communities, departments: depts })
+    let agreements = if campaign.has_kind(CampaignKind::Agreement) { agreement_results(c, campaign)? } else { Vec::new() };
+    Ok(CampaignResults { campaign: campaign.clone().into(), min_sample: min.get(), communities, departments: depts, agreements })
+}
+
+/// Per department: assignments refused by communities in the campaign's area, and unadmitted
+/// attempts targeting at least one of those communities, both within the campaign period.
+fn clearance_counts(c: &mut DbConnection, campaign: &CampaignRow, department_ids: &[String]) -> StoreResult<(HashMap<String, u64>, HashMap<String, u64>)> {
+    let (from, to) = campaign.period().utc_bounds();
+    let count = |n: i64| u64::try_from(n).unwrap_or_default();
+    let refused = clearance::refusal_counts(c, &campaign.area(), from, to)?.into_iter().map(|(d, n)| (d, count(n))).collect();
+    let in_area: HashSet<String> = communities_in(c, &campaign.area())?.into_iter().map(|j| j.id).collect();
+    let mut attempts = HashMap::new();
+    for (d, targets) in clearance::attempt_targets(c, department_ids, from, to)? {
+        if targets.iter().any(|t| in_area.contains(t)) {
+            *attempts.entry(d).or_insert(0) += 1;
+        }
+    }
+    Ok((refused, attempts))
+}
+
+/// Every entrustment agreement with a community in the campaign's area, with both sides'
+/// ratings in this campaign and the promised and paid totals.
+fn agreement_results(c: &mut DbConnection, campaign: &CampaignRow) -> StoreResult<Vec<AgreementResult>> {
+    let rows = clearance::list_agreements(c, &campaign.area(), &AgreementFilter::default(), None, i64::from(i32::MAX))?;
+    let ids: Vec<String> = rows.iter().map(|a| a.id.clone()).collect();
+    let paid = clearance::paid_totals(c, &ids)?;
+    let mut ratings: HashMap<(String, AgreementSide), SideRating> = HashMap::new();
+    for r in evaluation::campaign_ratings(c, &campaign.id)? {
+        let scoring = r.scoring();
+        let side = SideRating { mean: scoring.mean(), scores: scoring.0, comment: r.comment.clone(), rated_at: ts(r.created_at) };
+        ratings.insert((r.agreement_id.clone(), r.side()), side);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|a| AgreementResult {
+            paid_cents: paid.get(&a.id).copied().unwrap_or_default(),
+            government: ratings.remove(&(a.id.clone(), AgreementSide::Government)),
+            community: ratings.remove(&(a.id.clone(), AgreementSide::Community)),
+            agreement_id: a.id,
+            title: a.title,
+            community_id: a.community_id,
+            principal_department_id: a.principal_department_id,
+            principal_jurisdiction_id: a.principal_jurisdiction_id,
+            promised_cents: a.amount_cents,
+        })
+        .collect())
 }
 
 /// True when the caller may read the campaign's results: published, or civil affairs / an
