@@ -550,3 +550,19 @@ fn bad_input_is_refused_and_writes_nothing() {
     app.get("/api/v1/evaluation/campaigns", None).problem(401, "missing_token");
     assert_eq!(before, TABLES.iter().map(|t| app.count(t)).collect::<Vec<_>>(), "refused requests wrote nothing");
 }
+
+#[test]
+fn a_single_households_answers_are_never_shown_as_figures() {
+    let app = TestApp::start();
+    let ca = app.login("civil.affairs");
+    let id = open_campaign(&app, &ca);
+    // Only one household of 秀山社区 answers.
+    app.post(&format!("/api/v1/evaluation/campaigns/{id}/responses"), Some(&app.login("13900139000")), &json!({"answers": {"overall": 2, "service": "dissatisfied"}})).expect(201);
+    app.post(&format!("/api/v1/evaluation/campaigns/{id}/close"), Some(&ca), &json!({})).expect(200);
+    app.post(&format!("/api/v1/evaluation/campaigns/{id}/publish"), Some(&ca), &json!({})).expect(200);
+    let public = app.get(&format!("/api/v1/public/evaluation/campaigns/{id}/results"), None).expect(200).body;
+    let xs = community(&public, &app.community("秀山社区"));
+    assert_eq!((xs["respondents"].as_u64(), xs["suppressed"].as_bool()), (Some(1), Some(true)));
+    assert!(xs["satisfaction_rate"].is_null() && xs["items"].as_array().unwrap().is_empty() && xs["rank"].is_null());
+    assert_eq!(xs["rated_answers"], 0);
+}

@@ -16,9 +16,10 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
 /// A per-campaign pseudonym of a household: lets an auditor check one response per household
-/// without learning who answered (the key of an online answer is an account id).
-fn household_ref(campaign_id: &str, key: &str) -> String {
-    let digest = Sha256::digest(format!("{campaign_id}\n{key}").as_bytes());
+/// without learning who answered (the key of an online answer is an account id). Keyed with the
+/// server's secret, so it cannot be recomputed from known account ids or household keys.
+fn household_ref(secret: &str, campaign_id: &str, key: &str) -> String {
+    let digest = Sha256::digest(format!("{secret}\n{campaign_id}\n{key}").as_bytes());
     hex::encode(&digest[..8])
 }
 
@@ -26,6 +27,8 @@ fn household_ref(campaign_id: &str, key: &str) -> String {
 type Names = HashMap<String, (String, String)>;
 
 struct Responses {
+    /// Key of the household pseudonyms.
+    secret: String,
     campaign: CampaignRow,
     within: JurisdictionPath,
     items: Vec<String>,
@@ -52,7 +55,7 @@ impl ExportRows for Responses {
             r.jurisdiction_id.clone(),
             code,
             name,
-            household_ref(&r.campaign_id, &r.household_key),
+            household_ref(&self.secret, &r.campaign_id, &r.household_key),
             r.source.clone(),
             r.import_id.clone().unwrap_or_default(),
             r.created_at.date().to_string(),
@@ -67,7 +70,7 @@ impl ExportRows for Responses {
             "community_id": r.jurisdiction_id,
             "community_code": code,
             "community_name": name,
-            "household_ref": household_ref(&r.campaign_id, &r.household_key),
+            "household_ref": household_ref(&self.secret, &r.campaign_id, &r.household_key),
             "source": r.source,
             "import_id": r.import_id,
             "submitted_on": r.created_at.date(),
@@ -173,7 +176,8 @@ pub async fn responses(state: web::Data<AppState>, caller: Caller, id: web::Path
     let (campaign, within, communities, _) = prepare(&state, caller, id.into_inner(), "responses", format).await?;
     let items = campaign.questionnaire().items().iter().map(|i| i.code.clone()).collect();
     let name = format!("evaluation-{}-responses", campaign.id);
-    Ok(respond(state, Responses { campaign, within, items, communities }, format, &name))
+    let secret = state.config.jwt_secret.clone();
+    Ok(respond(state, Responses { secret, campaign, within, items, communities }, format, &name))
 }
 
 /// Export the communities' scores of departments in a campaign (auditor, civil_affairs_admin;

@@ -39,8 +39,16 @@ pub struct CommunityResult {
     pub satisfaction_rate: Option<f64>,
     /// Rank by satisfaction rate (1 = best; ties share a rank); absent below the minimum sample.
     pub rank: Option<u32>,
+    /// Per-item figures; empty when `suppressed`.
     pub items: Vec<ItemSummary>,
+    /// True when fewer than [`MIN_DISCLOSED_RESPONDENTS`] households answered: the rate, answer
+    /// counts and items are withheld, since they would show a single household's answers.
+    pub suppressed: bool,
 }
+
+/// Fewest households whose answers are shown as figures of a community (anonymity towards
+/// community staff and the public); fixed by the server, not by the caller.
+pub const MIN_DISCLOSED_RESPONDENTS: u64 = 3;
 
 /// Aggregate of one aspect of a department.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -149,16 +157,18 @@ pub fn build(c: &mut DbConnection, campaign: &CampaignRow, min: MinSample) -> St
         }
         for j in communities_in(c, &campaign.area())? {
             let s = summarize(&q, by_community.get(&j.id).map(Vec::as_slice).unwrap_or_default());
+            let suppressed = (1..MIN_DISCLOSED_RESPONDENTS).contains(&s.respondents);
             communities.push(CommunityResult {
                 community_id: j.id,
                 name: j.name,
                 code: j.code,
                 respondents: s.respondents,
-                rated_answers: s.rated_answers,
-                satisfied_answers: s.satisfied_answers,
-                satisfaction_rate: s.satisfaction_rate,
+                rated_answers: if suppressed { 0 } else { s.rated_answers },
+                satisfied_answers: if suppressed { 0 } else { s.satisfied_answers },
+                satisfaction_rate: s.satisfaction_rate.filter(|_| !suppressed),
                 rank: None,
-                items: s.items,
+                items: if suppressed { Vec::new() } else { s.items },
+                suppressed,
             });
         }
         let ranks = rank(&communities.iter().map(|r| (r.satisfaction_rate, r.respondents)).collect::<Vec<_>>(), min);
