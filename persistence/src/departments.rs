@@ -24,6 +24,12 @@ pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<DepartmentRow> {
     departments::table.find(id).select(DepartmentRow::as_select()).first(conn).map_err(StoreError::not_found("department"))
 }
 
+/// The departments with these ids (missing ids are skipped), keyed by id.
+pub fn by_ids(conn: &mut DbConnection, ids: &[&str]) -> StoreResult<std::collections::HashMap<String, DepartmentRow>> {
+    let rows: Vec<DepartmentRow> = departments::table.filter(departments::id.eq_any(ids)).select(DepartmentRow::as_select()).load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.id.clone(), r)).collect())
+}
+
 pub fn insert(conn: &mut DbConnection, row: &DepartmentRow) -> StoreResult<()> {
     diesel::insert_into(departments::table).values(row).execute(conn)?;
     Ok(())

@@ -39,6 +39,12 @@ pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<JurisdictionRow> {
         .map_err(StoreError::not_found("jurisdiction"))
 }
 
+/// The nodes with these ids (missing ids are skipped), keyed by id: one query for a report's names.
+pub fn by_ids(conn: &mut DbConnection, ids: &[&str]) -> StoreResult<std::collections::HashMap<String, JurisdictionRow>> {
+    let rows: Vec<JurisdictionRow> = jurisdictions::table.filter(jurisdictions::id.eq_any(ids)).select(JurisdictionRow::as_select()).load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.id.clone(), r)).collect())
+}
+
 /// A node, only when it lies in the subtree `within` (else 404).
 pub fn get_within(conn: &mut DbConnection, id: &str, within: &JurisdictionPath) -> StoreResult<JurisdictionRow> {
     let row = get(conn, id)?;

@@ -54,6 +54,18 @@ fn ratio(numerator: u64, denominator: u64) -> Option<f64> {
     (denominator > 0).then(|| numerator as f64 / denominator as f64)
 }
 
+impl std::ops::AddAssign<&Counts> for Counts {
+    fn add_assign(&mut self, o: &Counts) {
+        self.received += o.received;
+        self.responded += o.responded;
+        self.resolved += o.resolved;
+        self.resolved_on_time += o.resolved_on_time;
+        self.rated += o.rated;
+        self.satisfied += o.satisfied;
+        self.total_handling_seconds += o.total_handling_seconds;
+    }
+}
+
 impl Counts {
     pub fn rates(&self) -> Rates {
         Rates {

@@ -1,7 +1,11 @@
-//! Hotline measures (12345 style) counted in SQL: one pass of COUNT / SUM(CASE …) over the
-//! requests received in a period inside a subtree, optionally grouped. The filter
-//! `path LIKE 'prefix%' AND received_at >= from AND received_at < to` uses the
-//! `(path, received_at)` index.
+//! Hotline measures (12345 style) counted in SQL. One grouped pass of COUNT / SUM(CASE …) over the
+//! requests received in a period inside a subtree gives the counts per (street, community, class,
+//! department) — the "cube"; totals, groups and rankings are folds of it in memory (a window
+//! holds at most a few hundred such cells). The subtree is narrowed by [`narrow!`]: a street or a
+//! community is an equality, so `(street_id, received_at, …)` / `(community_id, received_at, …)`
+//! serve the window; both carry the aggregated columns, so the pass reads the index only (an
+//! index-only scan on PostgreSQL, a covering index on SQLite) and its cost follows the window's
+//! size, not the table's.
 
 use super::schema::requests;
 use crate::error::StoreResult;
@@ -12,6 +16,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Integer;
 use gongzhi_domain::jurisdiction::JurisdictionPath;
 use gongzhi_domain::request::measures::Counts;
+use std::collections::BTreeMap;
 
 /// What to group the counts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +33,27 @@ pub struct Window {
     pub within: JurisdictionPath,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
+}
+
+/// Counts of one cell: requests of one community with one class and one (current) department.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub street_id: String,
+    pub community_id: String,
+    pub class: Option<String>,
+    pub department_id: Option<String>,
+    pub counts: Counts,
+}
+
+impl Cell {
+    fn key(&self, by: GroupBy) -> Option<&str> {
+        match by {
+            GroupBy::Class => self.class.as_deref(),
+            GroupBy::Department => self.department_id.as_deref(),
+            GroupBy::Community => Some(&self.community_id),
+            GroupBy::Street => Some(&self.street_id),
+        }
+    }
 }
 
 type Row = (i64, i64, i64, Option<i64>, i64, Option<i64>, Option<i64>);
@@ -53,52 +79,49 @@ fn latest() -> NaiveDateTime {
     chrono::NaiveDate::from_ymd_opt(9999, 12, 31).and_then(|d| d.and_hms_opt(0, 0, 0)).unwrap_or_else(earliest)
 }
 
-/// The seven aggregates of [`Counts`], in [`Row`] order.
-macro_rules! aggregates {
-    () => {{
-        let one = || 1.into_sql::<Integer>();
-        let zero = || 0.into_sql::<Integer>();
-        let satisfied = requests::rating.eq_any(["satisfied", "basically_satisfied"]);
-        (
-            count_star(),
-            count(requests::responded_in_time),
-            count(requests::resolved_at),
-            sum(case_when(requests::resolved_on_time.eq(true), one()).otherwise(zero())),
-            count(requests::rating),
-            sum(case_when(satisfied, one()).otherwise(zero())),
-            sum(requests::handling_seconds),
-        )
-    }};
+/// The window's cells: one grouped pass over the requests received in it.
+pub fn cube(conn: &mut DbConnection, w: &Window) -> StoreResult<Vec<Cell>> {
+    let one = || 1.into_sql::<Integer>();
+    let zero = || 0.into_sql::<Integer>();
+    let satisfied = requests::rating.eq_any(["satisfied", "basically_satisfied"]);
+    let q = requests::table
+        .group_by((requests::street_id, requests::community_id, requests::class, requests::department_id))
+        .select((
+            (requests::street_id, requests::community_id, requests::class, requests::department_id),
+            (
+                count_star(),
+                count(requests::responded_in_time),
+                count(requests::resolved_at),
+                sum(case_when(requests::resolved_on_time.eq(true), one()).otherwise(zero())),
+                count(requests::rating),
+                sum(case_when(satisfied, one()).otherwise(zero())),
+                sum(requests::handling_seconds),
+            ),
+        ))
+        .filter(requests::received_at.ge(w.from.unwrap_or_else(earliest)))
+        .filter(requests::received_at.lt(w.to.unwrap_or_else(latest)))
+        .into_boxed();
+    let rows: Vec<((String, String, Option<String>, Option<String>), Row)> = super::narrow!(q, &w.within).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|((street_id, community_id, class, department_id), r)| Cell { street_id, community_id, class, department_id, counts: counts(r) })
+        .collect())
 }
 
-/// Requests of the window: `path LIKE prefix% AND received_at >= from AND received_at < to`.
-macro_rules! in_window {
-    ($q:expr, $w:expr) => {
-        $q.filter(requests::path.like($w.within.like_pattern()))
-            .filter(requests::received_at.ge($w.from.unwrap_or_else(earliest)))
-            .filter(requests::received_at.lt($w.to.unwrap_or_else(latest)))
-    };
+/// Counts over all cells.
+pub fn totals(cells: &[Cell]) -> Counts {
+    let mut t = Counts::default();
+    for c in cells {
+        t += &c.counts;
+    }
+    t
 }
 
-/// Counts over the whole window.
-pub fn totals(conn: &mut DbConnection, w: &Window) -> StoreResult<Counts> {
-    let r: Row = in_window!(requests::table, w).select(aggregates!()).first(conn)?;
-    Ok(counts(r))
-}
-
-/// Counts per group; the key is `None` for unclassified or undispatched requests.
-pub fn grouped(conn: &mut DbConnection, w: &Window, by: GroupBy) -> StoreResult<Vec<(Option<String>, Counts)>> {
-    let rows: Vec<(Option<String>, Row)> = match by {
-        GroupBy::Class => in_window!(requests::table.group_by(requests::class), w).select((requests::class, aggregates!())).load(conn)?,
-        GroupBy::Department => {
-            in_window!(requests::table.group_by(requests::department_id), w).select((requests::department_id, aggregates!())).load(conn)?
-        }
-        GroupBy::Community => in_window!(requests::table.group_by(requests::community_id), w)
-            .select((requests::community_id.nullable(), aggregates!()))
-            .load(conn)?,
-        GroupBy::Street => {
-            in_window!(requests::table.group_by(requests::street_id), w).select((requests::street_id.nullable(), aggregates!())).load(conn)?
-        }
-    };
-    Ok(rows.into_iter().map(|(k, r)| (k, counts(r))).collect())
+/// Counts per group, ordered by key; the key is `None` for unclassified or undispatched requests.
+pub fn grouped(cells: &[Cell], by: GroupBy) -> Vec<(Option<String>, Counts)> {
+    let mut groups: BTreeMap<Option<&str>, Counts> = BTreeMap::new();
+    for c in cells {
+        *groups.entry(c.key(by)).or_default() += &c.counts;
+    }
+    groups.into_iter().map(|(k, n)| (k.map(str::to_string), n)).collect()
 }

@@ -3,6 +3,28 @@
 //! measure facts); `request_details` holds the submission and the handling state that is only
 //! shown. Both are updated in the same transaction as the timeline event that explains the change.
 
+/// Narrows a boxed query on `requests` to the subtree at a [`JurisdictionPath`], with the most
+/// selective indexed column: a street is `street_id = …` and a community `community_id = …`
+/// (indexes `(street_id, …)` and `(community_id, …)` serve the filters, the id order of lists
+/// and the measures' windows); a grid adds its path prefix to its community; the platform root
+/// and a district use the path prefix alone (`(path, received_at)`; a district is most of the
+/// table anyway). A request's path always holds its district, street and community ids.
+macro_rules! narrow {
+    ($q:expr, $within:expr) => {{
+        let within: &gongzhi_domain::jurisdiction::JurisdictionPath = $within;
+        let ids = within.ids();
+        match ids.len() {
+            2 => $q.filter($crate::requests::schema::requests::street_id.eq(ids[1].to_string())),
+            3 => $q.filter($crate::requests::schema::requests::community_id.eq(ids[2].to_string())),
+            n if n > 3 => $q
+                .filter($crate::requests::schema::requests::community_id.eq(ids[2].to_string()))
+                .filter($crate::requests::schema::requests::path.like(within.like_pattern())),
+            _ => $q.filter($crate::requests::schema::requests::path.like(within.like_pattern())),
+        }
+    }};
+}
+pub(crate) use narrow;
+
 pub mod lists;
 pub mod measures;
 pub mod schema;
@@ -172,7 +194,7 @@ pub fn list(conn: &mut DbConnection, who: &Visibility, filter: &Filter, cursor: 
         .limit(limit + 1)
         .into_boxed();
     q = match who {
-        Visibility::Subtree(p) => q.filter(requests::path.like(p.like_pattern())),
+        Visibility::Subtree(p) => narrow!(q, p),
         Visibility::Resident(a) => q.filter(requests::resident_account_id.eq(a.clone())),
         Visibility::Department(d) => q.filter(
             requests::id.eq_any(

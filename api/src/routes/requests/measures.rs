@@ -10,9 +10,10 @@ use chrono::{DateTime, Utc};
 use gongzhi_domain::error::Validator;
 use gongzhi_domain::request::measures::{rank, Counts, Metric, Rates};
 use gongzhi_domain::role::Role;
-use gongzhi_persistence::requests::measures::{self as store, GroupBy, Window};
+use gongzhi_persistence::requests::measures::{self as store, Cell, GroupBy, Window};
 use gongzhi_persistence::{departments, jurisdictions, to_db, DbConnection, StoreResult};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 
 /// Roles that read measures over their subtree.
@@ -124,25 +125,46 @@ pub struct MeasuresView {
     pub rankings: Rankings,
 }
 
-fn name_of(c: &mut DbConnection, by: GroupBy, key: Option<&str>) -> Option<String> {
-    let key = key?;
-    match by {
-        GroupBy::Class => None,
-        GroupBy::Department => departments::get(c, key).ok().map(|d| d.name),
-        GroupBy::Community | GroupBy::Street => jurisdictions::get(c, key).ok().map(|j| j.name),
+/// Names of the departments, communities and streets of a window's cells, fetched in two queries.
+struct Names {
+    jurisdictions: HashMap<String, String>,
+    departments: HashMap<String, String>,
+}
+
+impl Names {
+    fn load(c: &mut DbConnection, cells: &[Cell]) -> StoreResult<Names> {
+        let mut places: Vec<&str> = cells.iter().flat_map(|x| [x.street_id.as_str(), x.community_id.as_str()]).collect();
+        places.sort_unstable();
+        places.dedup();
+        let mut depts: Vec<&str> = cells.iter().filter_map(|x| x.department_id.as_deref()).collect();
+        depts.sort_unstable();
+        depts.dedup();
+        Ok(Names {
+            jurisdictions: jurisdictions::by_ids(c, &places)?.into_iter().map(|(k, v)| (k, v.name)).collect(),
+            departments: departments::by_ids(c, &depts)?.into_iter().map(|(k, v)| (k, v.name)).collect(),
+        })
+    }
+
+    fn of(&self, by: GroupBy, key: Option<&str>) -> Option<String> {
+        let key = key?;
+        match by {
+            GroupBy::Class => None,
+            GroupBy::Department => self.departments.get(key).cloned(),
+            GroupBy::Community | GroupBy::Street => self.jurisdictions.get(key).cloned(),
+        }
     }
 }
 
-fn group(c: &mut DbConnection, by: GroupBy, key: Option<String>, counts: &Counts) -> GroupMeasures {
-    GroupMeasures { name: name_of(c, by, key.as_deref()), key, counts: counts_view(counts), rates: rates_view(&counts.rates()) }
+fn group(names: &Names, by: GroupBy, key: Option<String>, counts: &Counts) -> GroupMeasures {
+    GroupMeasures { name: names.of(by, key.as_deref()), key, counts: counts_view(counts), rates: rates_view(&counts.rates()) }
 }
 
-fn ranking(c: &mut DbConnection, w: &Window, by: GroupBy, metric: Metric, min_sample: u64) -> StoreResult<Vec<RankedView>> {
-    let rows: Vec<(String, Counts)> = store::grouped(c, w, by)?.into_iter().filter_map(|(k, n)| k.map(|k| (k, n))).collect();
-    Ok(rank(rows, metric, min_sample)
+fn ranking(cells: &[Cell], names: &Names, by: GroupBy, metric: Metric, min_sample: u64) -> Vec<RankedView> {
+    let rows: Vec<(String, Counts)> = store::grouped(cells, by).into_iter().filter_map(|(k, n)| k.map(|k| (k, n))).collect();
+    rank(rows, metric, min_sample)
         .into_iter()
         .map(|r| RankedView {
-            name: name_of(c, by, Some(&r.key)),
+            name: names.of(by, Some(&r.key)),
             counts: counts_view(&r.counts),
             rates: rates_view(&r.rates),
             key: r.key,
@@ -150,7 +172,7 @@ fn ranking(c: &mut DbConnection, w: &Window, by: GroupBy, metric: Metric, min_sa
             value: r.value,
             sample: r.sample,
         })
-        .collect())
+        .collect()
 }
 
 /// Measures of requests received in `[from, to)` in a jurisdiction (community_staff, street_admin,
@@ -210,8 +232,10 @@ pub async fn get(state: web::Data<AppState>, caller: Caller, q: web::Query<Measu
                 None => caller.scope.path.clone(),
             };
             let w = Window { within, from: q.from.map(to_db), to: q.to.map(to_db) };
-            let totals = store::totals(c, &w)?;
-            let groups = store::grouped(c, &w, by)?.into_iter().map(|(k, n)| group(c, by, k, &n)).collect();
+            let cells = store::cube(c, &w)?;
+            let names = Names::load(c, &cells)?;
+            let totals = store::totals(&cells);
+            let groups = store::grouped(&cells, by).into_iter().map(|(k, n)| group(&names, by, k, &n)).collect();
             Ok(MeasuresView {
                 jurisdiction_id: q.jurisdiction_id.or(caller.scope.jurisdiction_id.clone()),
                 from: q.from,
@@ -222,9 +246,9 @@ pub async fn get(state: web::Data<AppState>, caller: Caller, q: web::Query<Measu
                 totals: GroupMeasures { key: None, name: None, counts: counts_view(&totals), rates: rates_view(&totals.rates()) },
                 groups,
                 rankings: Rankings {
-                    communities: ranking(c, &w, GroupBy::Community, metric, min_sample)?,
-                    streets: ranking(c, &w, GroupBy::Street, metric, min_sample)?,
-                    departments: ranking(c, &w, GroupBy::Department, metric, min_sample)?,
+                    communities: ranking(&cells, &names, GroupBy::Community, metric, min_sample),
+                    streets: ranking(&cells, &names, GroupBy::Street, metric, min_sample),
+                    departments: ranking(&cells, &names, GroupBy::Department, metric, min_sample),
                 },
             })
         })
