@@ -141,6 +141,10 @@ impl From<StoreError> for ApiError {
                 tracing::info!(detail = info.message(), "foreign key violation");
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_reference", "a referenced record does not exist")
             }
+            StoreError::Db(D::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, info)) => {
+                tracing::error!(error = info.message(), "database connection lost");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "the database is unavailable")
+            }
             StoreError::Unavailable(m) => {
                 tracing::error!(error = %m, "database unavailable");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "the database is unavailable")

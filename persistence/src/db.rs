@@ -78,27 +78,48 @@ pub enum ConnectError {
     Query(#[from] diesel::result::Error),
 }
 
+/// A pooled connection, marked `lost` when a query on it failed because the server went away.
+pub struct Pooled {
+    conn: DbConnection,
+    lost: bool,
+}
+
+/// Errors after which a connection cannot be used again: the server closed it or is unreachable.
+fn connection_lost(e: &StoreError) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    matches!(e, StoreError::Db(Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _)))
+}
+
 impl ManageConnection for Manager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = ConnectError;
 
-    fn connect(&self) -> Result<DbConnection, ConnectError> {
-        match self.backend {
-            Backend::Postgres => Ok(DbConnection::Pg(PgConnection::establish(&self.target)?)),
+    fn connect(&self) -> Result<Pooled, ConnectError> {
+        let conn = match self.backend {
+            Backend::Postgres => DbConnection::Pg(PgConnection::establish(&self.target)?),
             Backend::Sqlite => {
                 let mut c = SqliteConnection::establish(&self.target)?;
                 c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
-                Ok(DbConnection::Sqlite(c))
+                DbConnection::Sqlite(c)
             }
-        }
+        };
+        Ok(Pooled { conn, lost: false })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
-        conn.batch_execute("SELECT 1").map_err(ConnectError::Query)
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), ConnectError> {
+        conn.conn.batch_execute("SELECT 1").map_err(ConnectError::Query)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// Checked when a connection returns to the pool: one that lost its server (PostgreSQL
+    /// restarted, network cut) or left a transaction open or in error is dropped, not reused.
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        conn.lost
+            || std::thread::panicking()
+            || match &mut conn.conn {
+                DbConnection::Pg(c) => c.is_broken(),
+                DbConnection::Sqlite(c) => c.is_broken(),
+            }
     }
 }
 
@@ -143,7 +164,7 @@ impl Db {
         })?;
         if backend == Backend::Sqlite {
             // WAL is a property of the database file: set it once, before the pool opens.
-            first
+            first.conn
                 .batch_execute("PRAGMA journal_mode = WAL;")
                 .map_err(|e| StoreError::Unavailable(format!("cannot enable WAL on {target}: {e}")))?;
         }
@@ -152,6 +173,10 @@ impl Db {
             Pool::builder()
                 .max_size(size)
                 .min_idle(Some(1))
+                // No `SELECT 1` round trip before every use (it doubled a single read's database
+                // work); broken connections are dropped on return instead (`has_broken`), so after
+                // a database restart each idle connection fails at most one request.
+                .test_on_check_out(false)
                 .connection_timeout(opts.connect_timeout)
                 .build_unchecked(manager.clone())
         };
@@ -171,23 +196,31 @@ impl Db {
         pool.get().map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 
+    /// Runs `f` on a connection of `pool`; a connection whose server went away is marked so the
+    /// pool drops it instead of handing it out again.
+    fn with<T>(pool: &Pool<Manager>, f: impl FnOnce(&mut DbConnection) -> StoreResult<T>) -> StoreResult<T> {
+        let mut pooled = Self::get(pool)?;
+        let result = f(&mut pooled.conn);
+        if let Err(e) = &result {
+            pooled.lost |= connection_lost(e);
+        }
+        result
+    }
+
     /// Runs read-only work on a pooled connection.
     pub fn read<T>(&self, f: impl FnOnce(&mut DbConnection) -> StoreResult<T>) -> StoreResult<T> {
-        let mut conn = Self::get(&self.read)?;
-        f(&mut conn)
+        Self::with(&self.read, f)
     }
 
     /// Runs `f` in one transaction on the writer connection: all of it or none of it.
     pub fn write<T>(&self, f: impl FnOnce(&mut DbConnection) -> StoreResult<T>) -> StoreResult<T> {
-        let mut conn = Self::get(&self.write)?;
-        let conn: &mut DbConnection = &mut conn;
-        conn.transaction(f)
+        Self::with(&self.write, |conn| conn.transaction(f))
     }
 
     /// Applies pending migrations of the backend; returns the versions applied.
     pub fn migrate(&self) -> StoreResult<Vec<String>> {
-        let mut conn = Self::get(&self.write)?;
-        let applied = match &mut *conn {
+        let mut pooled = Self::get(&self.write)?;
+        let applied = match &mut pooled.conn {
             DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.iter().map(|m| m.to_string()).collect()),
             DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.iter().map(|m| m.to_string()).collect()),
         };

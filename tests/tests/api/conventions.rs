@@ -35,3 +35,30 @@ fn nul_characters_are_refused_before_any_query() {
     let r = app.send("POST", "/api/v1/auth/token", None, Some("application/x-www-form-urlencoded"), Some(b"grant_type=client_credentials&client_id=a%00&client_secret=b"), &[]);
     assert_eq!(r.status, 401, "{}", r.text);
 }
+
+/// Pooled connections are not tested with a round trip before each use; one whose PostgreSQL
+/// backend went away (a restart, a failover, a cut connection) answers 503 once and is dropped,
+/// so the pool recovers by itself. SQLite has no server to lose.
+#[test]
+fn connections_the_database_server_closed_are_replaced() {
+    let app = TestApp::start();
+    if app.db.backend() != gongzhi_persistence::Backend::Postgres {
+        return;
+    }
+    let admin = app.login("admin");
+    // Requests at once, so that every idle connection of the pool (4 in tests) is used.
+    let round = || -> Vec<u16> {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8).map(|_| s.spawn(|| app.get("/api/v1/jurisdictions", Some(&admin)).status)).collect();
+            handles.into_iter().map(|h| h.join().expect("request thread")).collect()
+        })
+    };
+    assert!(round().iter().all(|&s| s == 200));
+    app.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        .expect("terminate the server's connections");
+    let first: Vec<u16> = (0..3).flat_map(|_| round()).collect();
+    assert!(first.iter().all(|&s| s == 200 || s == 503), "{first:?}");
+    assert!(first.iter().filter(|&&s| s == 503).count() <= 4, "each closed connection fails at most one request: {first:?}");
+    let after: Vec<u16> = (0..2).flat_map(|_| round()).collect();
+    assert!(after.iter().all(|&s| s == 200), "the pool recovered: {after:?}");
+}
