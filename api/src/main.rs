@@ -87,9 +87,13 @@ fn print_demo(db: &Db, clock: &dyn Clock) {
 }
 
 fn main() {
+    // The log lines go to stdout through a background writer thread: request handlers only queue
+    // them (a full queue makes them wait rather than lose lines). The guard flushes at exit.
+    let (writer, _log_flush) = tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::stdout());
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("GONGZHI_LOG").unwrap_or_else(|_| "info".into()))
         .json()
+        .with_writer(writer)
         .init();
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve { demo: false });
