@@ -10,7 +10,10 @@
 # PORT=18080, PG_PORT=55580, SEED=1, COMMUNITIES=100, POOL=8 (server pool and pgbench clients),
 # PASSWORD=bench-password-1, WORK=$(mktemp -d), RESULTS=bench/results/<backend>-<requests>.md,
 # GONGZHI_LOG=info (the default: one JSON access-log line per request, as in production),
-# CARGO_TARGET_DIR=target. Needs wrk and curl (and pgbench for PostgreSQL): apt-get install wrk.
+# HISTORY=1 (0: generate without timeline events and audit entries, see the generator's
+# --without-history), CARGO_TARGET_DIR=target, KEEP=0 (1: keep the database — the PostgreSQL cluster is stopped, not
+# removed — so that a later run with the same WORK measures it again without generating; the
+# server applies any new migrations at start). Needs wrk and curl (and pgbench for PostgreSQL): apt-get install wrk.
 # Everything binds to 127.0.0.1; every loop is bounded in count and time.
 set -euo pipefail
 backend=${1:?usage: bench/run.sh sqlite|postgres [REQUESTS]}
@@ -32,27 +35,37 @@ chmod 755 "$WORK"  # the PostgreSQL server runs as its own user
 server_pid=""
 cleanup() {
     if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    if [ "$backend" = postgres ] && [ -d "$WORK/pg" ]; then "$root/scripts/pg-cluster.sh" stop "$WORK/pg" >/dev/null 2>&1 || true; fi
+    if [ "$backend" = postgres ] && [ -d "$WORK/pg" ]; then
+        if [ "${KEEP:-0}" = 1 ]; then "$root/scripts/pg-cluster.sh" halt "$WORK/pg"; else "$root/scripts/pg-cluster.sh" stop "$WORK/pg"; fi >/dev/null 2>&1 || true
+    fi
 }
 trap cleanup EXIT
 
 echo "== build (release)"
 (cd "$root" && cargo build --release -q -p gongzhi-api -p gongzhi-bench)
 
+reuse=0; [ -f "$WORK/city.env" ] && reuse=1
 if [ "$backend" = postgres ]; then
     admin_url=$("$root/scripts/pg-cluster.sh" start "$WORK/pg" "$PG_PORT")
-    psql -q "$admin_url" -c "CREATE DATABASE gongzhi_bench"
+    [ $reuse = 1 ] || psql -q "$admin_url" -c "CREATE DATABASE gongzhi_bench"
     db_url="postgres://postgres@127.0.0.1:$PG_PORT/gongzhi_bench"
 else
     db_url="sqlite://$WORK/gongzhi.db"
 fi
 
-echo "== generate $requests requests, $COMMUNITIES communities, seed $SEED ($backend)"
-gen_start=$(date +%s)
-"$target/release/gongzhi-bench" generate --database-url "$db_url" --communities "$COMMUNITIES" \
-    --requests "$requests" --seed "$SEED" --password "$PASSWORD" --out "$WORK" 2>"$WORK/generate.log"
-gen_secs=$(( $(date +%s) - gen_start ))
-tail -n 1 "$WORK/generate.log"
+gen_secs=$(cat "$WORK/generate.secs" 2>/dev/null || echo "?")
+if [ $reuse = 1 ]; then
+    echo "== reuse the data set in $WORK (generated in $gen_secs s)"
+else
+    echo "== generate $requests requests, $COMMUNITIES communities, seed $SEED ($backend)"
+    gen_start=$(date +%s)
+    "$target/release/gongzhi-bench" generate --database-url "$db_url" --communities "$COMMUNITIES" \
+        --requests "$requests" --seed "$SEED" --password "$PASSWORD" --out "$WORK" \
+        $([ "${HISTORY:-1}" = 0 ] && echo --without-history) 2>"$WORK/generate.log"
+    gen_secs=$(( $(date +%s) - gen_start ))
+    echo "$gen_secs" >"$WORK/generate.secs"
+    tail -n 1 "$WORK/generate.log"
+fi
 # shellcheck disable=SC1091
 . "$WORK/city.env"
 if [ "$backend" = postgres ]; then
@@ -65,7 +78,7 @@ echo "== start server on $base"
 DATABASE_URL="$db_url" GONGZHI_BIND="127.0.0.1:$PORT" GONGZHI_DATA_DIR="$WORK/data" GONGZHI_POOL_SIZE="$POOL" \
     GONGZHI_ACCESS_TTL_SECONDS=7200 GONGZHI_LOG="${GONGZHI_LOG:-info}" "$target/release/gongzhi" serve >"$WORK/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 1 60); do
+for _ in $(seq 1 1200); do  # up to 10 min: new migrations may build indexes on a kept data set
     curl -fs "$base/healthz" >/dev/null 2>&1 && break
     kill -0 "$server_pid" 2>/dev/null || { echo "server exited:" >&2; tail "$WORK/server.log" >&2; exit 1; }
     sleep 0.5

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts or stops a throwaway PostgreSQL cluster for tests, on its own port and directory.
 #   scripts/pg-cluster.sh start DIR PORT   -> prints the admin URL (postgres://postgres@127.0.0.1:PORT/postgres)
-#   scripts/pg-cluster.sh stop DIR
+#   scripts/pg-cluster.sh stop DIR         -> stops it and removes DIR
+#   scripts/pg-cluster.sh halt DIR         -> stops it and keeps DIR (a later start reuses the data)
 # Installs Debian's PostgreSQL server when it is missing. initdb and postgres refuse to run as
 # root, so as root they run as the `postgres` user.
 set -euo pipefail
@@ -33,7 +34,9 @@ start)
     port=${3:?port}
     mkdir -p "$dir"
     if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir"; fi
-    as_pg "$BIN/initdb" -D "$dir/data" -A trust -U postgres --no-sync >/dev/null
+    if [ ! -f "$dir/data/PG_VERSION" ]; then
+        as_pg "$BIN/initdb" -D "$dir/data" -A trust -U postgres --no-sync >/dev/null
+    fi
     as_pg "$BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
     echo "postgres://postgres@127.0.0.1:$port/postgres"
@@ -42,5 +45,8 @@ stop)
     as_pg "$BIN/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$dir"
     ;;
-*) echo "usage: $0 start DIR PORT | stop DIR" >&2; exit 2 ;;
+halt)
+    as_pg "$BIN/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
+    ;;
+*) echo "usage: $0 start DIR PORT | stop DIR | halt DIR" >&2; exit 2 ;;
 esac

@@ -47,11 +47,14 @@ pub struct Options {
     pub chunk: u64,
     /// Rows per `INSERT` statement.
     pub per_statement: usize,
+    /// Timeline events and audit entries of every request (false: requests, details and
+    /// handling departments only — about a third of the size, for the largest data sets).
+    pub history: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { communities: 100, requests: 100_000, seed: 1, residents: 20, households_per_grid: 100, chunk: 20_000, per_statement: 500 }
+        Options { communities: 100, requests: 100_000, seed: 1, residents: 20, households_per_grid: 100, chunk: 20_000, per_statement: 500, history: true }
     }
 }
 
@@ -109,7 +112,7 @@ impl Generator {
             return None;
         }
         let upto = (self.next + self.opts.chunk.max(1)).min(self.opts.requests);
-        let mut rows = requests::RequestRows::new(self.opts.per_statement);
+        let mut rows = requests::RequestRows::new(self.opts.per_statement, self.opts.history);
         let stride = (self.opts.requests / 10_000).max(1);
         let first_street = self.city.streets[0];
         for i in self.next..upto {
@@ -133,7 +136,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn small() -> Options {
-        Options { communities: 12, requests: 3000, seed: 7, residents: 5, households_per_grid: 3, chunk: 1000, per_statement: 100 }
+        Options { communities: 12, requests: 3000, seed: 7, residents: 5, households_per_grid: 3, chunk: 1000, per_statement: 100, history: true }
     }
 
     fn all_sql(opts: Options) -> Vec<String> {
@@ -156,6 +159,19 @@ mod tests {
         let a = all_sql(small());
         let b = all_sql(Options { requests: 10, ..small() });
         assert_eq!(a[..2], b[..2]);
+    }
+
+    #[test]
+    fn without_history_the_same_requests_and_no_timelines() {
+        let full = all_sql(small());
+        let bare = all_sql(Options { history: false, ..small() });
+        assert_eq!(full[..2], bare[..2], "the same city and households");
+        for (f, b) in full[2..].iter().zip(&bare[2..]) {
+            let requests = |sql: &str| sql.split(';').filter(|st| !st.contains("request_events") && !st.contains("audit_log")).map(str::to_string).collect::<Vec<_>>();
+            assert_eq!(requests(f), requests(b), "the same requests, details and handlers");
+            assert!(f.contains("INSERT INTO request_events") && f.contains("INSERT INTO audit_log"));
+            assert!(!b.contains("request_events") && !b.contains("audit_log"));
+        }
     }
 
     #[test]

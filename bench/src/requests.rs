@@ -234,6 +234,9 @@ impl Sim {
 
 /// Rows of the requests, in foreign-key order.
 pub struct RequestRows {
+    /// Write the timeline events and audit entries (false: only the requests, their details and
+    /// handlers — the same requests, the same random draws).
+    history: bool,
     requests: Inserts,
     details: Inserts,
     handlers: Inserts,
@@ -246,8 +249,9 @@ fn json_time(t: DateTime<Utc>) -> String {
 }
 
 impl RequestRows {
-    pub fn new(per_statement: usize) -> RequestRows {
+    pub fn new(per_statement: usize, history: bool) -> RequestRows {
         RequestRows {
+            history,
             requests: Inserts::new(
                 "requests",
                 &["id", "path", "community_id", "street_id", "category_code", "status", "class", "department_id", "deadline", "resident_account_id", "received_at", "responded_in_time", "resolved_at", "resolved_on_time", "handling_seconds", "rating"],
@@ -350,8 +354,13 @@ impl RequestRows {
             .to_string();
             let actor = step.actor.map(|a| &city.accounts[a]);
             let role = actor.map_or("system", |a| a.role);
+            let event_id = id_at(rng, step.at);
+            let (audit_id, audit_request_id) = (id_at(rng, step.at), id_at(rng, step.at));
+            if !self.history {
+                continue;
+            }
             self.events.row(&[
-                V::text(id_at(rng, step.at)),
+                V::text(event_id),
                 V::text(&sim.id),
                 t(step.at),
                 V::opt_text(actor.map(|a| a.id.clone())),
@@ -365,7 +374,7 @@ impl RequestRows {
                 k => format!("request.{k}"),
             };
             self.audit.row(&[
-                V::text(id_at(rng, step.at)),
+                V::text(audit_id),
                 t(step.at),
                 V::opt_text(actor.map(|a| a.id.clone())),
                 V::opt_text(actor.map(|a| a.role)),
@@ -373,7 +382,7 @@ impl RequestRows {
                 V::text("request"),
                 V::text(&sim.id),
                 V::text(&grid.path),
-                V::text(id_at(rng, step.at)),
+                V::text(audit_request_id),
                 V::text(&data),
             ]);
         }
