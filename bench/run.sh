@@ -7,13 +7,16 @@
 #   bench/run.sh postgres [REQUESTS]      # a throwaway cluster (scripts/pg-cluster.sh) on PG_PORT
 #
 # Environment (defaults): DURATION=15 (seconds per endpoint), WARMUP=3, CONNECTIONS=16, THREADS=1,
+# LATENCY_CONNECTIONS=2 (a second run of each API endpoint at this concurrency: latency without
+# the queueing of a saturated server),
 # PORT=18080, PG_PORT=55580, SEED=1, COMMUNITIES=100, POOL=8 (server pool and pgbench clients),
 # PASSWORD=bench-password-1, WORK=$(mktemp -d), RESULTS=bench/results/<backend>-<requests>.md,
 # GONGZHI_LOG=info (the default: one JSON access-log line per request, as in production),
 # HISTORY=1 (0: generate without timeline events and audit entries, see the generator's
-# --without-history), CARGO_TARGET_DIR=target, KEEP=0 (1: keep the database — the PostgreSQL cluster is stopped, not
-# removed — so that a later run with the same WORK measures it again without generating; the
-# server applies any new migrations at start). Needs wrk and curl (and pgbench for PostgreSQL): apt-get install wrk.
+# --without-history), CARGO_TARGET_DIR=target, KEEP=0 (1: keep the database — the PostgreSQL
+# cluster is stopped, not removed — so that a later run with the same WORK and parameters measures
+# it again without generating; the server applies any new migrations at start, and each run's
+# submit pass adds its requests to the kept set). Needs wrk and curl (and pgbench for PostgreSQL): apt-get install wrk.
 # Everything binds to 127.0.0.1; every loop is bounded in count and time.
 set -euo pipefail
 backend=${1:?usage: bench/run.sh sqlite|postgres [REQUESTS]}
@@ -22,6 +25,7 @@ case "$backend" in sqlite|postgres) ;; *) echo "backend must be sqlite or postgr
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 DURATION=${DURATION:-15}; WARMUP=${WARMUP:-3}; CONNECTIONS=${CONNECTIONS:-16}; THREADS=${THREADS:-1}
+LATENCY_CONNECTIONS=${LATENCY_CONNECTIONS:-2}
 PORT=${PORT:-18080}; PG_PORT=${PG_PORT:-55580}; SEED=${SEED:-1}; COMMUNITIES=${COMMUNITIES:-100}
 POOL=${POOL:-8}; PASSWORD=${PASSWORD:-bench-password-1}
 WORK=${WORK:-$(mktemp -d /tmp/gongzhi-bench.XXXXXX)}
@@ -44,7 +48,14 @@ trap cleanup EXIT
 echo "== build (release)"
 (cd "$root" && cargo build --release -q -p gongzhi-api -p gongzhi-bench)
 
-reuse=0; [ -f "$WORK/city.env" ] && reuse=1
+# A kept data set is reused only when it was generated with the same parameters (its stamp).
+stamp="$backend requests=$requests seed=$SEED communities=$COMMUNITIES history=${HISTORY:-1}"
+reuse=0
+if [ -f "$WORK/dataset.stamp" ] && [ -f "$WORK/city.env" ]; then
+    [ "$(cat "$WORK/dataset.stamp")" = "$stamp" ] || { echo "$WORK holds another data set ($(cat "$WORK/dataset.stamp")); use another WORK" >&2; exit 2; }
+    if [ "$backend" = sqlite ] || [ -f "$WORK/pg/data/PG_VERSION" ]; then reuse=1; fi
+fi
+[ $reuse = 1 ] || rm -f "$WORK/dataset.stamp" "$WORK/city.env"
 if [ "$backend" = postgres ]; then
     admin_url=$("$root/scripts/pg-cluster.sh" start "$WORK/pg" "$PG_PORT")
     [ $reuse = 1 ] || psql -q "$admin_url" -c "CREATE DATABASE gongzhi_bench"
@@ -64,6 +75,7 @@ else
         $([ "${HISTORY:-1}" = 0 ] && echo --without-history) 2>"$WORK/generate.log"
     gen_secs=$(( $(date +%s) - gen_start ))
     echo "$gen_secs" >"$WORK/generate.secs"
+    if [ "${KEEP:-0}" = 1 ]; then echo "$stamp" >"$WORK/dataset.stamp"; fi
     tail -n 1 "$WORK/generate.log"
 fi
 # shellcheck disable=SC1091
@@ -79,42 +91,50 @@ DATABASE_URL="$db_url" GONGZHI_BIND="127.0.0.1:$PORT" GONGZHI_DATA_DIR="$WORK/da
     GONGZHI_ACCESS_TTL_SECONDS=7200 GONGZHI_LOG="${GONGZHI_LOG:-info}" "$target/release/gongzhi" serve >"$WORK/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 1200); do  # up to 10 min: new migrations may build indexes on a kept data set
-    curl -fs "$base/healthz" >/dev/null 2>&1 && break
+    curl -fs --max-time 30 "$base/healthz" >/dev/null 2>&1 && break
     kill -0 "$server_pid" 2>/dev/null || { echo "server exited:" >&2; tail "$WORK/server.log" >&2; exit 1; }
     sleep 0.5
 done
-curl -fs "$base/healthz" >/dev/null || { echo "server did not come up" >&2; exit 1; }
+curl -fs --max-time 30 "$base/healthz" >/dev/null || { echo "server did not come up" >&2; exit 1; }
 
 login() {
-    curl -fs -X POST "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
+    curl -fs --max-time 30 -X POST "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
         -d "{\"login\":\"$1\",\"password\":\"$PASSWORD\"}" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p'
 }
 street_token=$(login "$STREET_LOGIN"); resident_token=$(login "$RESIDENT_LOGIN")
 [ -n "$street_token" ] && [ -n "$resident_token" ] || { echo "login failed" >&2; exit 1; }
 # One request of each kind, so a broken endpoint fails here rather than as fast errors in wrk.
-curl -fs -H "Authorization: Bearer $street_token" "$base/api/v1/requests/$(head -n 1 "$WORK/request-ids.txt")" >/dev/null
-curl -fs -H "Authorization: Bearer $street_token" "$base/api/v1/requests?limit=50&status=closed" >/dev/null
-curl -fs -H "Authorization: Bearer $street_token" "$base/api/v1/measures/requests?jurisdiction_id=$STREET_ID&from=$MONTH_FROM&to=$MONTH_TO" >/dev/null
+curl -fs --max-time 30 -H "Authorization: Bearer $street_token" "$base/api/v1/requests/$(head -n 1 "$WORK/request-ids.txt")" >/dev/null
+curl -fs --max-time 30 -H "Authorization: Bearer $street_token" "$base/api/v1/requests?limit=50&status=closed" >/dev/null
+curl -fs --max-time 30 -H "Authorization: Bearer $street_token" "$base/api/v1/measures/requests?jurisdiction_id=$STREET_ID&from=$MONTH_FROM&to=$MONTH_TO" >/dev/null
 
 hwm() { awk '/VmHWM/ {print int($2/1024)}' "/proc/$server_pid/status"; }
 rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$server_pid/status"; }
 # "2.5ms" / "1.2s" / "800us" -> milliseconds
 to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; else if (v ~ /m$/) n *= 60000; printf "%.2f", n }'; }
 
-declare -A rps p50 p99 errs mem
+declare -A rps p50 p99 errs mem light
+run_wrk() { # script token path connections seconds output
+    TOKEN=$2 IDS_FILE="$WORK/request-ids.txt" STREET_ID=$STREET_ID MONTH_FROM=$MONTH_FROM MONTH_TO=$MONTH_TO \
+        wrk -t"$THREADS" -c"$4" -d"$5s" --timeout 10s --latency -s "$root/bench/wrk/$1" "$base$3" >"$6"
+}
 measure() { # name script token [path]
     local name=$1 script=$2 token=$3 path=${4:-/}
     echo "== $name"
-    TOKEN=$token IDS_FILE="$WORK/request-ids.txt" STREET_ID=$STREET_ID MONTH_FROM=$MONTH_FROM MONTH_TO=$MONTH_TO \
-        wrk -t1 -c4 -d"${WARMUP}s" -s "$root/bench/wrk/$script" "$base$path" >/dev/null
-    TOKEN=$token IDS_FILE="$WORK/request-ids.txt" STREET_ID=$STREET_ID MONTH_FROM=$MONTH_FROM MONTH_TO=$MONTH_TO \
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s "$root/bench/wrk/$script" "$base$path" >"$WORK/$name.txt"
+    run_wrk "$script" "$token" "$path" 4 "$WARMUP" /dev/null
+    run_wrk "$script" "$token" "$path" "$CONNECTIONS" "$DURATION" "$WORK/$name.txt"
     rps[$name]=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$WORK/$name.txt")
     p50[$name]=$(to_ms "$(awk '$1 == "50%" {print $2}' "$WORK/$name.txt")")
     p99[$name]=$(to_ms "$(awk '$1 == "99%" {print $2}' "$WORK/$name.txt")")
     errs[$name]=$(awk '/Non-2xx/ {print $NF} /Socket errors/ {print "socket:" $0}' "$WORK/$name.txt" | tr '\n' ' ')
     mem[$name]="$(rss) / $(hwm)"
-    echo "   ${rps[$name]} req/s  p50 ${p50[$name]} ms  p99 ${p99[$name]} ms  RSS/HWM ${mem[$name]} MB  ${errs[$name]}"
+    light[$name]="–"
+    if [ "$name" != healthz ] && [ "$LATENCY_CONNECTIONS" -gt 0 ]; then
+        run_wrk "$script" "$token" "$path" "$LATENCY_CONNECTIONS" "$DURATION" "$WORK/$name-light.txt"
+        light[$name]="$(to_ms "$(awk '$1 == "50%" {print $2}' "$WORK/$name-light.txt")") / $(to_ms "$(awk '$1 == "99%" {print $2}' "$WORK/$name-light.txt")")"
+        errs[$name]+=$(awk '/Non-2xx/ {print $NF} /Socket errors/ {print "socket:" $0}' "$WORK/$name-light.txt" | tr '\n' ' ')
+    fi
+    echo "   ${rps[$name]} req/s  p50 ${p50[$name]} ms  p99 ${p99[$name]} ms  at $LATENCY_CONNECTIONS connections p50/p99 ${light[$name]} ms  RSS/HWM ${mem[$name]} MB  ${errs[$name]}"
 }
 
 measure healthz healthz.lua ""
@@ -122,7 +142,7 @@ measure get get.lua "$street_token"
 measure list list.lua "$street_token"
 measure measures measures.lua "$street_token"
 measure submit submit.lua "$resident_token"
-submitted_ok=$(awk '/requests in/ {print $1}' "$WORK/submit.txt")
+submitted_ok=$(( $(awk '/requests in/ {print $1}' "$WORK/submit.txt") + $(awk '/requests in/ {print $1}' "$WORK/submit-light.txt" 2>/dev/null || echo 0) ))
 
 pg_tps="n/a"; pg_lat="n/a"
 if [ "$backend" = postgres ] && command -v pgbench >/dev/null; then
@@ -142,15 +162,15 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.0f%%", 100 *
     echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM; load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo "Database: $db_size after generation ($gen_secs s to generate). wrk: $THREADS thread(s), $CONNECTIONS connections, ${DURATION}s per endpoint after ${WARMUP}s warm-up; server pool $POOL."
     echo
-    echo "| endpoint | req/s | p50 ms | p99 ms | ratio to /healthz | RSS / peak (VmHWM) MB | errors |"
-    echo "|---|---:|---:|---:|---:|---:|---|"
+    echo "| endpoint | req/s | p50 ms | p99 ms | ratio to /healthz | p50 / p99 ms at $LATENCY_CONNECTIONS connections | RSS / peak (VmHWM) MB | errors |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---|"
     for n in healthz get list measures submit; do
         label=$n
         case $n in
             get) label="GET /api/v1/requests/{id}" ;; list) label="GET /api/v1/requests?limit=50&status=…" ;;
             measures) label="GET /api/v1/measures/requests (street, month)" ;; submit) label="POST /api/v1/requests" ;; healthz) label="GET /healthz" ;;
         esac
-        echo "| $label | ${rps[$n]} | ${p50[$n]} | ${p99[$n]} | $(ratio "${rps[$n]}" "${rps[healthz]}") | ${mem[$n]} | ${errs[$n]:-none} |"
+        echo "| $label | ${rps[$n]} | ${p50[$n]} | ${p99[$n]} | $(ratio "${rps[$n]}" "${rps[healthz]}") | ${light[$n]} | ${mem[$n]} | ${errs[$n]:-none} |"
     done
     echo
     if [ "$pg_tps" != "n/a" ]; then

@@ -141,8 +141,8 @@ impl From<StoreError> for ApiError {
                 tracing::info!(detail = info.message(), "foreign key violation");
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_reference", "a referenced record does not exist")
             }
-            StoreError::Db(D::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, info)) => {
-                tracing::error!(error = info.message(), "database connection lost");
+            e if e.is_connection_lost() => {
+                tracing::error!(error = %e, "database connection lost");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "the database is unavailable")
             }
             StoreError::Unavailable(m) => {

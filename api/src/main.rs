@@ -44,7 +44,15 @@ enum Command {
     },
 }
 
+/// Flushes the background log writer when taken and dropped (at exit, including [`fail`]).
+static LOG_FLUSH: std::sync::Mutex<Option<tracing_appender::non_blocking::WorkerGuard>> = std::sync::Mutex::new(None);
+
+fn flush_log() {
+    drop(LOG_FLUSH.lock().ok().and_then(|mut g| g.take()));
+}
+
 fn fail(msg: impl std::fmt::Display) -> ! {
+    flush_log();
     eprintln!("gongzhi: {msg}");
     std::process::exit(1)
 }
@@ -89,7 +97,10 @@ fn print_demo(db: &Db, clock: &dyn Clock) {
 fn main() {
     // The log lines go to stdout through a background writer thread: request handlers only queue
     // them (a full queue makes them wait rather than lose lines). The guard flushes at exit.
-    let (writer, _log_flush) = tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::stdout());
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::stdout());
+    if let Ok(mut g) = LOG_FLUSH.lock() {
+        *g = Some(guard);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("GONGZHI_LOG").unwrap_or_else(|_| "info".into()))
         .json()
@@ -134,4 +145,5 @@ fn main() {
         }
         Command::Openapi { .. } => unreachable!("handled above"),
     }
+    flush_log();
 }

@@ -84,12 +84,6 @@ pub struct Pooled {
     lost: bool,
 }
 
-/// Errors after which a connection cannot be used again: the server closed it or is unreachable.
-fn connection_lost(e: &StoreError) -> bool {
-    use diesel::result::{DatabaseErrorKind, Error};
-    matches!(e, StoreError::Db(Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _)))
-}
-
 impl ManageConnection for Manager {
     type Connection = Pooled;
     type Error = ConnectError;
@@ -202,7 +196,10 @@ impl Db {
         let mut pooled = Self::get(pool)?;
         let result = f(&mut pooled.conn);
         if let Err(e) = &result {
-            pooled.lost |= connection_lost(e);
+            // Work may turn a database error into another answer (a lookup read as "absent"), so
+            // after any failure a connection not known to be lost is probed once; successful
+            // work pays nothing.
+            pooled.lost = e.is_connection_lost() || pooled.conn.batch_execute("SELECT 1").is_err();
         }
         result
     }

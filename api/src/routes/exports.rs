@@ -271,7 +271,7 @@ pub async fn request_measures(state: web::Data<AppState>, caller: Caller, q: web
     w.within = record(&state, caller, "request_measures", format, q.detail()).await?;
     let (rows, names) = state
         .read(move |c| {
-            let rows: Vec<(String, Counts)> = store::grouped(&store::cube(c, &w)?, GroupBy::Community).into_iter().filter_map(|(k, n)| k.map(|k| (k, n))).collect();
+            let rows = store::keyed(&store::cube(c, &w)?, GroupBy::Community);
             let ids: Vec<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
             let names = jurisdictions::by_ids(c, &ids)?.into_iter().map(|(id, j)| (id, (j.code.unwrap_or_default(), j.name))).collect();
             Ok((rows, names))

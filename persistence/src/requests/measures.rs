@@ -125,3 +125,8 @@ pub fn grouped(cells: &[Cell], by: GroupBy) -> Vec<(Option<String>, Counts)> {
     }
     groups.into_iter().map(|(k, n)| (k.map(str::to_string), n)).collect()
 }
+
+/// Counts per group, only the groups with a key (the rankings' and exports' rows), ordered by key.
+pub fn keyed(cells: &[Cell], by: GroupBy) -> Vec<(String, Counts)> {
+    grouped(cells, by).into_iter().filter_map(|(k, n)| k.map(|k| (k, n))).collect()
+}

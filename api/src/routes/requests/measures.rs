@@ -160,8 +160,7 @@ fn group(names: &Names, by: GroupBy, key: Option<String>, counts: &Counts) -> Gr
 }
 
 fn ranking(cells: &[Cell], names: &Names, by: GroupBy, metric: Metric, min_sample: u64) -> Vec<RankedView> {
-    let rows: Vec<(String, Counts)> = store::grouped(cells, by).into_iter().filter_map(|(k, n)| k.map(|k| (k, n))).collect();
-    rank(rows, metric, min_sample)
+    rank(store::keyed(cells, by), metric, min_sample)
         .into_iter()
         .map(|r| RankedView {
             name: names.of(by, Some(&r.key)),
