@@ -234,6 +234,20 @@ impl Db {
 mod tests {
     use super::*;
 
+    /// `.cargo/config.toml` builds the bundled SQLite with the query planner stability guarantee;
+    /// without it every statement with a bound LIMIT is re-prepared at each execution.
+    #[test]
+    fn sqlite_is_built_with_the_planner_stability_guarantee() {
+        #[derive(diesel::QueryableByName)]
+        struct Opt {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            compile_options: String,
+        }
+        let mut c = SqliteConnection::establish(":memory:").expect("in-memory SQLite");
+        let opts: Vec<Opt> = diesel::sql_query("PRAGMA compile_options").load(&mut c).expect("compile options");
+        assert!(opts.iter().any(|o| o.compile_options == "ENABLE_QPSG"), "LIBSQLITE3_FLAGS from .cargo/config.toml was not applied");
+    }
+
     #[test]
     fn urls() {
         assert_eq!(parse_url("postgres://u:p@h/db").0, Backend::Postgres);
