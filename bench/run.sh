@@ -160,7 +160,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.0f%%", 100 *
     echo "### $backend, $requests requests ($(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$root" rev-parse --short HEAD))"
     echo
     echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM; load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)."
-    echo "Database: $db_size after generation ($gen_secs s to generate). wrk: $THREADS thread(s), $CONNECTIONS connections, ${DURATION}s per endpoint after ${WARMUP}s warm-up; server pool $POOL."
+    echo "Data set: $stamp. Database: $db_size after generation ($gen_secs s to generate). wrk: $THREADS thread(s), $CONNECTIONS connections, ${DURATION}s per run after ${WARMUP}s warm-up; server pool $POOL."
     echo
     echo "| endpoint | req/s | p50 ms | p99 ms | ratio to /healthz | p50 / p99 ms at $LATENCY_CONNECTIONS connections | RSS / peak (VmHWM) MB | errors |"
     echo "|---|---:|---:|---:|---:|---:|---:|---|"
