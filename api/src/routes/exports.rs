@@ -204,6 +204,19 @@ impl ObjectRows for LedgerRows {
     }
 }
 
+/// Refusals of a period export (the same for every one of them).
+#[derive(utoipa::IntoResponses)]
+pub enum PeriodExportRefusals {
+    #[response(status = 400, description = "Bad query", content_type = "application/problem+json")]
+    BadRequest(Problem),
+    #[response(status = 401, description = "Not authenticated", content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    #[response(status = 403, description = "Role may not export", content_type = "application/problem+json")]
+    Forbidden(Problem),
+    #[response(status = 422, description = "from not before to", content_type = "application/problem+json")]
+    Unprocessable(Problem),
+}
+
 /// Export the audit log (审计日志导出) of the caller's subtree, `from`/`to` on the time of the
 /// write (auditor, civil_affairs_admin, system_admin). Audited as `export.read`.
 #[utoipa::path(
@@ -212,10 +225,7 @@ impl ObjectRows for LedgerRows {
     params(PeriodExportQuery),
     responses(
         (status = 200, description = "Columns: id, at, actor_id, actor_role, action, target_type, target_id, path, request_id, detail (JSON)", content((String = "text/csv"), (String = "application/json"))),
-        (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not export", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "from not before to", body = Problem, content_type = "application/problem+json"),
+        PeriodExportRefusals,
     )
 )]
 #[get("/exports/audit-log")]
@@ -258,10 +268,7 @@ pub async fn agreements(state: web::Data<AppState>, caller: Caller, q: web::Quer
     params(PeriodExportQuery),
     responses(
         (status = 200, description = "Columns: community_id, community_code, community_name, received, responded, resolved, resolved_on_time, rated, satisfied, closure_rate, on_time_rate, satisfaction_rate", content((String = "text/csv"), (String = "application/json"))),
-        (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not export", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "from not before to", body = Problem, content_type = "application/problem+json"),
+        PeriodExportRefusals,
     )
 )]
 #[get("/exports/request-measures")]
@@ -289,10 +296,7 @@ pub async fn request_measures(state: web::Data<AppState>, caller: Caller, q: web
     params(PeriodExportQuery),
     responses(
         (status = 200, description = "Columns: id, community_id, seq, occurred_at, kind, source_type, source_id, manual, payload, prev_hash, hash, recorded_at", content((String = "text/csv"), (String = "application/json"))),
-        (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not export", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "from not before to", body = Problem, content_type = "application/problem+json"),
+        PeriodExportRefusals,
     )
 )]
 #[get("/exports/ledger-entries")]
