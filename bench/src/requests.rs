@@ -340,6 +340,11 @@ impl RequestRows {
         }
         let mut after = Sim { steps: Vec::with_capacity(sim.steps.len()), ..sim.clone() };
         for step in &sim.steps {
+            // The same random draws with or without history, so the requests stay the same.
+            let (event_id, audit_id, audit_request_id) = (id_at(rng, step.at), id_at(rng, step.at), id_at(rng, step.at));
+            if !self.history {
+                continue;
+            }
             after.steps.push(step.clone());
             let data = match step.kind {
                 "submitted" => serde_json::json!({"status": "submitted", "category_code": code, "on_behalf": sim.resident.is_none(), "suggestion": suggestion}),
@@ -354,11 +359,6 @@ impl RequestRows {
             .to_string();
             let actor = step.actor.map(|a| &city.accounts[a]);
             let role = actor.map_or("system", |a| a.role);
-            let event_id = id_at(rng, step.at);
-            let (audit_id, audit_request_id) = (id_at(rng, step.at), id_at(rng, step.at));
-            if !self.history {
-                continue;
-            }
             self.events.row(&[
                 V::text(event_id),
                 V::text(&sim.id),
