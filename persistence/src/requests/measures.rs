@@ -57,6 +57,8 @@ impl Cell {
 }
 
 type Row = (i64, i64, i64, Option<i64>, i64, Option<i64>, Option<i64>);
+/// (street_id, community_id, class, department_id) of a cell.
+type CellKey = (String, String, Option<String>, Option<String>);
 
 fn counts(r: Row) -> Counts {
     let n = |v: i64| u64::try_from(v).unwrap_or(0);
@@ -101,7 +103,7 @@ pub fn cube(conn: &mut DbConnection, w: &Window) -> StoreResult<Vec<Cell>> {
         .filter(requests::received_at.ge(w.from.unwrap_or_else(earliest)))
         .filter(requests::received_at.lt(w.to.unwrap_or_else(latest)))
         .into_boxed();
-    let rows: Vec<((String, String, Option<String>, Option<String>), Row)> = super::narrow!(q, &w.within).load(conn)?;
+    let rows: Vec<(CellKey, Row)> = super::narrow!(q, &w.within).load(conn)?;
     Ok(rows
         .into_iter()
         .map(|((street_id, community_id, class, department_id), r)| Cell { street_id, community_id, class, department_id, counts: counts(r) })
