@@ -8,7 +8,8 @@
 
 use crate::role::Role;
 use crate::DomainError;
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
+pub use crate::clock::china_date;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -119,12 +120,6 @@ pub fn parse_satisfaction(v: i32) -> Result<i32, DomainError> {
     } else {
         Err(DomainError::field("satisfaction", "out_of_range", "satisfaction must be between 1 and 5"))
     }
-}
-
-/// The calendar date in China (UTC+8) at `now`: a visit's date may not be later.
-pub fn china_date(now: DateTime<Utc>) -> NaiveDate {
-    let offset = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    now.with_timezone(&offset).date_naive()
 }
 
 /// A visit's date: not in the future (China time) and at most a year back.

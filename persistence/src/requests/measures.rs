@@ -1,22 +1,28 @@
-//! Hotline measures (12345 style) counted in SQL. One grouped pass of COUNT / SUM(CASE …) over the
-//! requests received in a period inside a subtree gives the counts per (street, community, class,
-//! department) — the "cube"; totals, groups and rankings are folds of it in memory (a window
-//! holds at most a few hundred such cells). The subtree is narrowed by [`narrow!`]: a street or a
-//! community is an equality, so `(street_id, received_at, …)` / `(community_id, received_at, …)`
-//! serve the window; both carry the aggregated columns, so the pass reads the index only (an
-//! index-only scan on PostgreSQL, a covering index on SQLite) and its cost follows the window's
-//! size, not the table's.
+//! Hotline measures (12345 style) counted in SQL. The counts per (street, community, class,
+//! department) — the "cube"'s cells — come from two sources that agree: the daily roll-up
+//! `request_measure_days` (日汇总, one row per China day and cell, kept in step with `requests` by
+//! triggers in the same transaction as every change) for a window's whole days, and one grouped
+//! pass of COUNT / SUM(CASE …) over `requests` for its partial first and last days ([`scan`]).
+//! Totals, groups and rankings are folds of the cells in memory. A street-month reads a few
+//! thousand roll-up rows instead of every request received in it.
+//!
+//! The scan narrows the subtree by [`narrow!`]: a street or a community is an equality, so
+//! `(street_id, received_at, …)` / `(community_id, received_at, …)` serve the window; both carry
+//! the aggregated columns, so the pass reads the index only.
 
 use super::schema::requests;
 use crate::error::StoreResult;
+use crate::schema::jurisdictions;
 use crate::DbConnection;
-use chrono::NaiveDateTime;
-use diesel::dsl::{case_when, count, count_star, sum};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::{case_when, count, count_star, sql, sum};
 use diesel::prelude::*;
-use diesel::sql_types::Integer;
-use gongzhi_domain::jurisdiction::JurisdictionPath;
+use diesel::sql_types::{BigInt, Integer};
+use gongzhi_domain::clock::{china_day_start, whole_china_days};
+use gongzhi_domain::jurisdiction::{JurisdictionPath, Level};
 use gongzhi_domain::request::measures::Counts;
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 /// What to group the counts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,8 +87,33 @@ fn latest() -> NaiveDateTime {
     chrono::NaiveDate::from_ymd_opt(9999, 12, 31).and_then(|d| d.and_hms_opt(0, 0, 0)).unwrap_or_else(earliest)
 }
 
-/// The window's cells: one grouped pass over the requests received in it.
+/// The window's cells. Its whole China days (北京时间) come from the daily roll-up
+/// `request_measure_days` (a few cells a day instead of every request), its partial first and last
+/// days from [`scan`]; a grid, which the roll-up does not distinguish, is scanned whole.
 pub fn cube(conn: &mut DbConnection, w: &Window) -> StoreResult<Vec<Cell>> {
+    let (from, to) = (w.from.unwrap_or_else(earliest), w.to.unwrap_or_else(latest));
+    let days = match whole_china_days(from, to) {
+        Some(days) if w.within.ids().len() <= 3 => days,
+        _ => return scan(conn, &w.within, from, to),
+    };
+    let (start, end) = (china_day_start(days.start), china_day_start(days.end));
+    let mut parts = rolled(conn, &w.within, days)?;
+    if from < start {
+        parts.extend(scan(conn, &w.within, from, start)?);
+    }
+    if end < to {
+        parts.extend(scan(conn, &w.within, end, to)?);
+    }
+    let mut cells: BTreeMap<CellKey, Counts> = BTreeMap::new();
+    for c in parts {
+        *cells.entry((c.street_id, c.community_id, c.class, c.department_id)).or_default() += &c.counts;
+    }
+    Ok(cells.into_iter().map(|((street_id, community_id, class, department_id), counts)| Cell { street_id, community_id, class, department_id, counts }).collect())
+}
+
+/// The cells of the requests received in `[from, to)` inside `within`: one grouped pass over
+/// `requests` (the roll-up's reference: [`cube`] must agree with it on every window).
+pub fn scan(conn: &mut DbConnection, within: &JurisdictionPath, from: NaiveDateTime, to: NaiveDateTime) -> StoreResult<Vec<Cell>> {
     let one = || 1.into_sql::<Integer>();
     let zero = || 0.into_sql::<Integer>();
     let satisfied = requests::rating.eq_any(["satisfied", "basically_satisfied"]);
@@ -100,13 +131,58 @@ pub fn cube(conn: &mut DbConnection, w: &Window) -> StoreResult<Vec<Cell>> {
                 sum(requests::handling_seconds),
             ),
         ))
-        .filter(requests::received_at.ge(w.from.unwrap_or_else(earliest)))
-        .filter(requests::received_at.lt(w.to.unwrap_or_else(latest)))
+        .filter(requests::received_at.ge(from))
+        .filter(requests::received_at.lt(to))
         .into_boxed();
-    let rows: Vec<(CellKey, Row)> = super::narrow!(q, &w.within).load(conn)?;
+    let rows: Vec<(CellKey, Row)> = super::narrow!(q, within).load(conn)?;
     Ok(rows
         .into_iter()
         .map(|((street_id, community_id, class, department_id), r)| Cell { street_id, community_id, class, department_id, counts: counts(r) })
+        .collect())
+}
+
+/// The roll-up's cells of the China days `days` inside `within` (a street, a community, a
+/// district or the whole platform). Sums are cast to BIGINT: PostgreSQL's SUM(bigint) is numeric.
+fn rolled(conn: &mut DbConnection, within: &JurisdictionPath, days: Range<NaiveDate>) -> StoreResult<Vec<Cell>> {
+    use super::schema::request_measure_days as d;
+    let total = |column: &str| sql::<BigInt>(&format!("CAST(SUM({column}) AS BIGINT)"));
+    let q = d::table
+        .group_by((d::street_id, d::community_id, d::class, d::department_id))
+        .select((
+            (d::street_id, d::community_id, d::class, d::department_id),
+            (total("received"), total("responded"), total("resolved"), total("resolved_on_time"), total("rated"), total("satisfied"), total("handling_seconds")),
+        ))
+        .filter(d::day.ge(days.start))
+        .filter(d::day.lt(days.end))
+        // Cells whose requests all moved elsewhere stay behind with zero counts.
+        .filter(d::received.gt(0))
+        .into_boxed();
+    let ids = within.ids();
+    let q = match ids.len() {
+        0 => q,
+        1 => {
+            let streets: Vec<String> = jurisdictions::table
+                .filter(jurisdictions::path.like(within.like_pattern()))
+                .filter(jurisdictions::level.eq(Level::Street.as_str()))
+                .select(jurisdictions::id)
+                .load(conn)?;
+            q.filter(d::street_id.eq_any(streets))
+        }
+        2 => q.filter(d::street_id.eq(ids[1].to_string())),
+        _ => q.filter(d::community_id.eq(ids[2].to_string())),
+    };
+    type Sums = (i64, i64, i64, i64, i64, i64, i64);
+    let rows: Vec<((String, String, String, String), Sums)> = q.load(conn)?;
+    let some = |s: String| (!s.is_empty()).then_some(s);
+    Ok(rows
+        .into_iter()
+        .map(|((street_id, community_id, class, department_id), r)| Cell {
+            street_id,
+            community_id,
+            class: some(class),
+            department_id: some(department_id),
+            counts: counts((r.0, r.1, r.2, Some(r.3), r.4, Some(r.5), Some(r.6))),
+        })
         .collect())
 }
 

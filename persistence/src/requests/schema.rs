@@ -106,6 +106,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Daily roll-up of the measures (12345 口径日汇总), kept by triggers on `requests`.
+    request_measure_days (street_id, day, community_id, class, department_id) {
+        street_id -> Text,
+        day -> Date,
+        community_id -> Text,
+        class -> Text,
+        department_id -> Text,
+        received -> BigInt,
+        responded -> BigInt,
+        resolved -> BigInt,
+        resolved_on_time -> BigInt,
+        rated -> BigInt,
+        satisfied -> BigInt,
+        handling_seconds -> BigInt,
+    }
+}
+
 diesel::joinable!(request_details -> requests (id));
 diesel::joinable!(request_departments -> requests (request_id));
 diesel::joinable!(request_photos -> requests (request_id));
@@ -119,4 +137,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     request_departments,
     request_photos,
     request_events,
+    request_measure_days,
 );

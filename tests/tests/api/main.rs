@@ -15,4 +15,5 @@ mod open311;
 mod requests;
 mod ledger_sources;
 mod ledgers;
+mod measures_rollup;
 mod organisations;

@@ -1,0 +1,4 @@
+DROP TRIGGER request_measure_days_update;
+DROP TRIGGER request_measure_days_delete;
+DROP TRIGGER request_measure_days_insert;
+DROP TABLE request_measure_days;
