@@ -56,10 +56,13 @@ SELECT street_id, (received_at + INTERVAL '8 hours')::date, community_id, coales
 FROM requests
 GROUP BY 1, 2, 3, 4, 5;
 
-CREATE TRIGGER request_measure_days_insert_delete AFTER INSERT OR DELETE ON requests
-    FOR EACH ROW EXECUTE FUNCTION request_measure_days_follow();
-CREATE TRIGGER request_measure_days_update AFTER UPDATE ON requests
-    FOR EACH ROW WHEN (OLD.street_id IS DISTINCT FROM NEW.street_id OR OLD.community_id IS DISTINCT FROM NEW.community_id
+-- Deferred to commit: a cell row is locked by its upsert until the transaction ends, and the
+-- requests received in one community on one day share a cell; fired at commit, the lock is held
+-- for the commit alone, not across the rest of the transaction (timeline, ledger, audit rows).
+CREATE CONSTRAINT TRIGGER request_measure_days_insert_delete AFTER INSERT OR DELETE ON requests
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION request_measure_days_follow();
+CREATE CONSTRAINT TRIGGER request_measure_days_update AFTER UPDATE ON requests
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (OLD.street_id IS DISTINCT FROM NEW.street_id OR OLD.community_id IS DISTINCT FROM NEW.community_id
         OR OLD.class IS DISTINCT FROM NEW.class OR OLD.department_id IS DISTINCT FROM NEW.department_id
         OR OLD.received_at IS DISTINCT FROM NEW.received_at OR OLD.responded_in_time IS DISTINCT FROM NEW.responded_in_time
         OR OLD.resolved_at IS DISTINCT FROM NEW.resolved_at OR OLD.resolved_on_time IS DISTINCT FROM NEW.resolved_on_time
