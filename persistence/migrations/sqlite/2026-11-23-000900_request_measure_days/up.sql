@@ -30,12 +30,21 @@ SELECT street_id, date(received_at, '+8 hours'), community_id, coalesce(class, '
 FROM requests
 GROUP BY 1, 2, 3, 4, 5;
 
-CREATE TRIGGER request_measure_days_insert AFTER INSERT ON requests
+-- One request's contribution to its cell, times `sign` (1 to add, -1 to remove): rows inserted
+-- into this never-filled view are applied to the roll-up by its INSTEAD OF trigger, so the
+-- triggers on `requests` below only say which row moves which way.
+CREATE VIEW request_measure_moves AS
+SELECT street_id, received_at, community_id, class, department_id, responded_in_time, resolved_at,
+       resolved_on_time, rating, handling_seconds, 0 AS sign
+FROM requests WHERE 0;
+
+CREATE TRIGGER request_measure_moves_apply INSTEAD OF INSERT ON request_measure_moves
 BEGIN
     INSERT INTO request_measure_days VALUES (
         NEW.street_id, date(NEW.received_at, '+8 hours'), NEW.community_id, coalesce(NEW.class, ''), coalesce(NEW.department_id, ''),
-        1, NEW.responded_in_time IS NOT NULL, NEW.resolved_at IS NOT NULL, coalesce(NEW.resolved_on_time, 0), NEW.rating IS NOT NULL,
-        coalesce(NEW.rating IN ('satisfied', 'basically_satisfied'), 0), coalesce(NEW.handling_seconds, 0))
+        NEW.sign, NEW.sign * (NEW.responded_in_time IS NOT NULL), NEW.sign * (NEW.resolved_at IS NOT NULL),
+        NEW.sign * coalesce(NEW.resolved_on_time, 0), NEW.sign * (NEW.rating IS NOT NULL),
+        NEW.sign * coalesce(NEW.rating IN ('satisfied', 'basically_satisfied'), 0), NEW.sign * coalesce(NEW.handling_seconds, 0))
     ON CONFLICT (street_id, day, community_id, class, department_id) DO UPDATE SET
         received = received + excluded.received, responded = responded + excluded.responded,
         resolved = resolved + excluded.resolved, resolved_on_time = resolved_on_time + excluded.resolved_on_time,
@@ -43,16 +52,16 @@ BEGIN
         handling_seconds = handling_seconds + excluded.handling_seconds;
 END;
 
--- The old cell row exists (the insert trigger or the backfill made it), so subtracting is an update.
+CREATE TRIGGER request_measure_days_insert AFTER INSERT ON requests
+BEGIN
+    INSERT INTO request_measure_moves VALUES (NEW.street_id, NEW.received_at, NEW.community_id, NEW.class, NEW.department_id,
+        NEW.responded_in_time, NEW.resolved_at, NEW.resolved_on_time, NEW.rating, NEW.handling_seconds, 1);
+END;
+
 CREATE TRIGGER request_measure_days_delete AFTER DELETE ON requests
 BEGIN
-    UPDATE request_measure_days SET
-        received = received - 1, responded = responded - (OLD.responded_in_time IS NOT NULL),
-        resolved = resolved - (OLD.resolved_at IS NOT NULL), resolved_on_time = resolved_on_time - coalesce(OLD.resolved_on_time, 0),
-        rated = rated - (OLD.rating IS NOT NULL), satisfied = satisfied - coalesce(OLD.rating IN ('satisfied', 'basically_satisfied'), 0),
-        handling_seconds = handling_seconds - coalesce(OLD.handling_seconds, 0)
-    WHERE street_id = OLD.street_id AND day = date(OLD.received_at, '+8 hours') AND community_id = OLD.community_id
-      AND class = coalesce(OLD.class, '') AND department_id = coalesce(OLD.department_id, '');
+    INSERT INTO request_measure_moves VALUES (OLD.street_id, OLD.received_at, OLD.community_id, OLD.class, OLD.department_id,
+        OLD.responded_in_time, OLD.resolved_at, OLD.resolved_on_time, OLD.rating, OLD.handling_seconds, -1);
 END;
 
 CREATE TRIGGER request_measure_days_update AFTER UPDATE ON requests
@@ -62,20 +71,8 @@ WHEN OLD.street_id IS NOT NEW.street_id OR OLD.community_id IS NOT NEW.community
   OR OLD.resolved_on_time IS NOT NEW.resolved_on_time OR OLD.rating IS NOT NEW.rating
   OR OLD.handling_seconds IS NOT NEW.handling_seconds
 BEGIN
-    UPDATE request_measure_days SET
-        received = received - 1, responded = responded - (OLD.responded_in_time IS NOT NULL),
-        resolved = resolved - (OLD.resolved_at IS NOT NULL), resolved_on_time = resolved_on_time - coalesce(OLD.resolved_on_time, 0),
-        rated = rated - (OLD.rating IS NOT NULL), satisfied = satisfied - coalesce(OLD.rating IN ('satisfied', 'basically_satisfied'), 0),
-        handling_seconds = handling_seconds - coalesce(OLD.handling_seconds, 0)
-    WHERE street_id = OLD.street_id AND day = date(OLD.received_at, '+8 hours') AND community_id = OLD.community_id
-      AND class = coalesce(OLD.class, '') AND department_id = coalesce(OLD.department_id, '');
-    INSERT INTO request_measure_days VALUES (
-        NEW.street_id, date(NEW.received_at, '+8 hours'), NEW.community_id, coalesce(NEW.class, ''), coalesce(NEW.department_id, ''),
-        1, NEW.responded_in_time IS NOT NULL, NEW.resolved_at IS NOT NULL, coalesce(NEW.resolved_on_time, 0), NEW.rating IS NOT NULL,
-        coalesce(NEW.rating IN ('satisfied', 'basically_satisfied'), 0), coalesce(NEW.handling_seconds, 0))
-    ON CONFLICT (street_id, day, community_id, class, department_id) DO UPDATE SET
-        received = received + excluded.received, responded = responded + excluded.responded,
-        resolved = resolved + excluded.resolved, resolved_on_time = resolved_on_time + excluded.resolved_on_time,
-        rated = rated + excluded.rated, satisfied = satisfied + excluded.satisfied,
-        handling_seconds = handling_seconds + excluded.handling_seconds;
+    INSERT INTO request_measure_moves VALUES (OLD.street_id, OLD.received_at, OLD.community_id, OLD.class, OLD.department_id,
+        OLD.responded_in_time, OLD.resolved_at, OLD.resolved_on_time, OLD.rating, OLD.handling_seconds, -1);
+    INSERT INTO request_measure_moves VALUES (NEW.street_id, NEW.received_at, NEW.community_id, NEW.class, NEW.department_id,
+        NEW.responded_in_time, NEW.resolved_at, NEW.resolved_on_time, NEW.rating, NEW.handling_seconds, 1);
 END;
