@@ -47,6 +47,9 @@ trap cleanup EXIT
 
 echo "== build (release)"
 (cd "$root" && cargo build --release -q -p gongzhi-api -p gongzhi-bench)
+# The commit the binaries were built from ("-dirty": with uncommitted changes), for the results.
+built_from=$(git -C "$root" rev-parse --short HEAD)
+[ -z "$(git -C "$root" status --porcelain --untracked-files=no)" ] || built_from="$built_from-dirty"
 
 # A kept data set is reused only when it was generated with the same parameters (its stamp).
 stamp="$backend requests=$requests seed=$SEED communities=$COMMUNITIES history=${HISTORY:-1}"
@@ -157,7 +160,7 @@ fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.0f%%", 100 * a / b; else print "n/a" }'; }
 {
-    echo "### $backend, $requests requests ($(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$root" rev-parse --short HEAD))"
+    echo "### $backend, $requests requests ($(date -u +%Y-%m-%dT%H:%MZ), $built_from)"
     echo
     echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM; load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo "Data set: $stamp. Database: $db_size after generation ($gen_secs s to generate). wrk: $THREADS thread(s), $CONNECTIONS connections, ${DURATION}s per run after ${WARMUP}s warm-up; server pool $POOL."
