@@ -134,11 +134,27 @@ pub fn scan(conn: &mut DbConnection, within: &JurisdictionPath, from: NaiveDateT
         .filter(requests::received_at.ge(from))
         .filter(requests::received_at.lt(to))
         .into_boxed();
-    let rows: Vec<(CellKey, Row)> = super::narrow!(q, within).load(conn)?;
+    // The platform holds everything; a district is its streets, each a range of
+    // `(street_id, received_at, …)` (its path prefix would not use an index on PostgreSQL).
+    let q = match within.ids().len() {
+        0 => q,
+        1 => q.filter(requests::street_id.eq_any(streets_of(conn, within)?)),
+        _ => super::narrow!(q, within),
+    };
+    let rows: Vec<(CellKey, Row)> = q.load(conn)?;
     Ok(rows
         .into_iter()
         .map(|((street_id, community_id, class, department_id), r)| Cell { street_id, community_id, class, department_id, counts: counts(r) })
         .collect())
+}
+
+/// Ids of the streets inside a district.
+fn streets_of(conn: &mut DbConnection, district: &JurisdictionPath) -> StoreResult<Vec<String>> {
+    Ok(jurisdictions::table
+        .filter(jurisdictions::path.like(district.like_pattern()))
+        .filter(jurisdictions::level.eq(Level::Street.as_str()))
+        .select(jurisdictions::id)
+        .load(conn)?)
 }
 
 /// The roll-up's cells of the China days `days` inside `within` (a street, a community, a
@@ -160,14 +176,7 @@ fn rolled(conn: &mut DbConnection, within: &JurisdictionPath, days: Range<NaiveD
     let ids = within.ids();
     let q = match ids.len() {
         0 => q,
-        1 => {
-            let streets: Vec<String> = jurisdictions::table
-                .filter(jurisdictions::path.like(within.like_pattern()))
-                .filter(jurisdictions::level.eq(Level::Street.as_str()))
-                .select(jurisdictions::id)
-                .load(conn)?;
-            q.filter(d::street_id.eq_any(streets))
-        }
+        1 => q.filter(d::street_id.eq_any(streets_of(conn, within)?)),
         2 => q.filter(d::street_id.eq(ids[1].to_string())),
         _ => q.filter(d::community_id.eq(ids[2].to_string())),
     };

@@ -141,7 +141,24 @@ fn the_daily_roll_up_agrees_with_a_scan_of_the_requests() {
             }
         }
     };
+    // Every request is counted once, whichever way the subtree is narrowed.
+    let all_counted = |stage: &str| {
+        let requests = app.count("requests") as u64;
+        let districts = city.of(Level::District);
+        for w in std::iter::once(JurisdictionPath::root()).chain(districts.iter().map(|d| d.path())) {
+            let window = Window { within: w.clone(), from: None, to: None };
+            let cells = app.db.read(|c| cube(c, &window)).unwrap();
+            assert_eq!(cells.iter().map(|c| c.counts.received).sum::<u64>(), requests, "{stage}: {}", w.as_str());
+        }
+        let streets: u64 = city
+            .of(Level::Street)
+            .iter()
+            .map(|s| app.db.read(|c| cube(c, &Window { within: s.path(), from: None, to: None })).unwrap().iter().map(|c| c.counts.received).sum::<u64>())
+            .sum();
+        assert_eq!(streets, requests, "{stage}: the streets partition the requests");
+    };
     check(&mut rng, "after inserts");
+    all_counted("after inserts");
 
     // Every column a cell or its counts depend on changes, requests move between communities and
     // days, a few are deleted.
@@ -170,4 +187,5 @@ fn the_daily_roll_up_agrees_with_a_scan_of_the_requests() {
     }
     app.exec(&sql).unwrap();
     check(&mut rng, "after updates and deletes");
+    all_counted("after updates and deletes");
 }
