@@ -8,7 +8,7 @@
 
 use crate::role::Role;
 use crate::DomainError;
-pub use crate::clock::china_date;
+use crate::clock::china_date;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};

@@ -92,17 +92,18 @@ fn latest() -> NaiveDateTime {
 /// days from [`scan`]; a grid, which the roll-up does not distinguish, is scanned whole.
 pub fn cube(conn: &mut DbConnection, w: &Window) -> StoreResult<Vec<Cell>> {
     let (from, to) = (w.from.unwrap_or_else(earliest), w.to.unwrap_or_else(latest));
+    let subtree = Subtree::of(conn, &w.within)?;
     let days = match whole_china_days(from, to) {
         Some(days) if w.within.ids().len() <= 3 => days,
-        _ => return scan(conn, &w.within, from, to),
+        _ => return scan_in(conn, &subtree, from, to),
     };
     let (start, end) = (china_day_start(days.start), china_day_start(days.end));
-    let mut parts = rolled(conn, &w.within, days)?;
+    let mut parts = rolled(conn, &subtree, days)?;
     if from < start {
-        parts.extend(scan(conn, &w.within, from, start)?);
+        parts.extend(scan_in(conn, &subtree, from, start)?);
     }
     if end < to {
-        parts.extend(scan(conn, &w.within, end, to)?);
+        parts.extend(scan_in(conn, &subtree, end, to)?);
     }
     let mut cells: BTreeMap<CellKey, Counts> = BTreeMap::new();
     for c in parts {
@@ -111,9 +112,39 @@ pub fn cube(conn: &mut DbConnection, w: &Window) -> StoreResult<Vec<Cell>> {
     Ok(cells.into_iter().map(|((street_id, community_id, class, department_id), counts)| Cell { street_id, community_id, class, department_id, counts }).collect())
 }
 
+/// A subtree as the measures' queries select it, resolved once per call: the platform holds
+/// everything; a district is its streets, each a range of `(street_id, …)` (its path prefix would
+/// use no index on PostgreSQL); a street, community or grid is narrowed by its ids ([`narrow!`]).
+enum Subtree<'a> {
+    All,
+    Streets(Vec<String>),
+    Node(&'a JurisdictionPath),
+}
+
+impl<'a> Subtree<'a> {
+    fn of(conn: &mut DbConnection, within: &'a JurisdictionPath) -> StoreResult<Subtree<'a>> {
+        Ok(match within.ids().len() {
+            0 => Subtree::All,
+            1 => Subtree::Streets(
+                jurisdictions::table
+                    .filter(jurisdictions::path.like(within.like_pattern()))
+                    .filter(jurisdictions::level.eq(Level::Street.as_str()))
+                    .select(jurisdictions::id)
+                    .load(conn)?,
+            ),
+            _ => Subtree::Node(within),
+        })
+    }
+}
+
 /// The cells of the requests received in `[from, to)` inside `within`: one grouped pass over
 /// `requests` (the roll-up's reference: [`cube`] must agree with it on every window).
 pub fn scan(conn: &mut DbConnection, within: &JurisdictionPath, from: NaiveDateTime, to: NaiveDateTime) -> StoreResult<Vec<Cell>> {
+    let subtree = Subtree::of(conn, within)?;
+    scan_in(conn, &subtree, from, to)
+}
+
+fn scan_in(conn: &mut DbConnection, subtree: &Subtree, from: NaiveDateTime, to: NaiveDateTime) -> StoreResult<Vec<Cell>> {
     let one = || 1.into_sql::<Integer>();
     let zero = || 0.into_sql::<Integer>();
     let satisfied = requests::rating.eq_any(["satisfied", "basically_satisfied"]);
@@ -134,12 +165,10 @@ pub fn scan(conn: &mut DbConnection, within: &JurisdictionPath, from: NaiveDateT
         .filter(requests::received_at.ge(from))
         .filter(requests::received_at.lt(to))
         .into_boxed();
-    // The platform holds everything; a district is its streets, each a range of
-    // `(street_id, received_at, …)` (its path prefix would not use an index on PostgreSQL).
-    let q = match within.ids().len() {
-        0 => q,
-        1 => q.filter(requests::street_id.eq_any(streets_of(conn, within)?)),
-        _ => super::narrow!(q, within),
+    let q = match subtree {
+        Subtree::All => q,
+        Subtree::Streets(ids) => q.filter(requests::street_id.eq_any(ids)),
+        Subtree::Node(within) => super::narrow!(q, within),
     };
     let rows: Vec<(CellKey, Row)> = q.load(conn)?;
     Ok(rows
@@ -148,18 +177,10 @@ pub fn scan(conn: &mut DbConnection, within: &JurisdictionPath, from: NaiveDateT
         .collect())
 }
 
-/// Ids of the streets inside a district.
-fn streets_of(conn: &mut DbConnection, district: &JurisdictionPath) -> StoreResult<Vec<String>> {
-    Ok(jurisdictions::table
-        .filter(jurisdictions::path.like(district.like_pattern()))
-        .filter(jurisdictions::level.eq(Level::Street.as_str()))
-        .select(jurisdictions::id)
-        .load(conn)?)
-}
-
-/// The roll-up's cells of the China days `days` inside `within` (a street, a community, a
-/// district or the whole platform). Sums are cast to BIGINT: PostgreSQL's SUM(bigint) is numeric.
-fn rolled(conn: &mut DbConnection, within: &JurisdictionPath, days: Range<NaiveDate>) -> StoreResult<Vec<Cell>> {
+/// The roll-up's cells of the China days `days` inside `subtree` (the platform, a district, a
+/// street or a community: the roll-up has no grids). Sums are cast to BIGINT: PostgreSQL's
+/// SUM(bigint) is numeric.
+fn rolled(conn: &mut DbConnection, subtree: &Subtree, days: Range<NaiveDate>) -> StoreResult<Vec<Cell>> {
     use super::schema::request_measure_days as d;
     let total = |column: &str| sql::<BigInt>(&format!("CAST(SUM({column}) AS BIGINT)"));
     let q = d::table
@@ -173,12 +194,14 @@ fn rolled(conn: &mut DbConnection, within: &JurisdictionPath, days: Range<NaiveD
         // Cells whose requests all moved elsewhere stay behind with zero counts.
         .filter(d::received.gt(0))
         .into_boxed();
-    let ids = within.ids();
-    let q = match ids.len() {
-        0 => q,
-        1 => q.filter(d::street_id.eq_any(streets_of(conn, within)?)),
-        2 => q.filter(d::street_id.eq(ids[1].to_string())),
-        _ => q.filter(d::community_id.eq(ids[2].to_string())),
+    let q = match subtree {
+        Subtree::All => q,
+        Subtree::Streets(ids) => q.filter(d::street_id.eq_any(ids)),
+        Subtree::Node(within) => match within.ids()[..] {
+            [_, street] => q.filter(d::street_id.eq(street.to_string())),
+            [_, _, community, ..] => q.filter(d::community_id.eq(community.to_string())),
+            _ => unreachable!("Subtree::Node is a street or below"),
+        },
     };
     type Sums = (i64, i64, i64, i64, i64, i64, i64);
     let rows: Vec<((String, String, String, String), Sums)> = q.load(conn)?;

@@ -7,8 +7,9 @@
 /// selective indexed column: a street is `street_id = …` and a community `community_id = …`
 /// (indexes `(street_id, …)` and `(community_id, …)` serve the filters, the id order of lists
 /// and the measures' windows); a grid adds its path prefix to its community; the platform root
-/// and a district use the path prefix alone (`(path, received_at)`; a district is most of the
-/// table anyway). A request's path always holds its district, street and community ids.
+/// and a district use the path prefix alone (lists walk the id order, and a district is most of
+/// the table anyway; the measures select a district by its streets instead). A request's path
+/// always holds its district, street and community ids.
 macro_rules! narrow {
     ($q:expr, $within:expr) => {{
         let within: &gongzhi_domain::jurisdiction::JurisdictionPath = $within;
