@@ -58,7 +58,36 @@ fn connections_the_database_server_closed_are_replaced() {
         .expect("terminate the server's connections");
     let first: Vec<u16> = (0..3).flat_map(|_| round()).collect();
     assert!(first.iter().all(|&s| s == 200 || s == 503), "{first:?}");
-    assert!(first.iter().filter(|&&s| s == 503).count() <= 4, "each closed connection fails at most one request: {first:?}");
+    // The pool hands out the most recently returned connection first, so a closed one may sit
+    // unused through those rounds: take every read connection at once (each worker holds its
+    // connection until all have one), so each closed connection is met once here if not before.
+    let size = app.state.config.pool_size as usize;
+    // (A count with a deadline rather than a barrier: a failed checkout must not hang the rest.)
+    let held = std::sync::atomic::AtomicUsize::new(0);
+    let all_held = || {
+        held.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while held.load(std::sync::atomic::Ordering::SeqCst) < size && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    };
+    let swept: Vec<bool> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..size)
+            .map(|_| {
+                s.spawn(|| {
+                    app.db
+                        .read(|c| {
+                            all_held();
+                            Ok(diesel::connection::SimpleConnection::batch_execute(c, "SELECT 1")?)
+                        })
+                        .is_ok()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("sweep thread")).collect()
+    });
+    let failed = first.iter().filter(|&&s| s == 503).count() + swept.iter().filter(|ok| !**ok).count();
+    assert!(failed <= size, "each closed connection fails at most one request: {first:?}, sweep {swept:?}");
     let after: Vec<u16> = (0..2).flat_map(|_| round()).collect();
     assert!(after.iter().all(|&s| s == 200), "the pool recovered: {after:?}");
 }
