@@ -70,6 +70,26 @@ macro_rules! page_type {
     };
 }
 
+/// Serialises timestamps exactly as chrono does (RFC 3339 UTC with `Z`, fractional seconds only
+/// when present) but as one string: chrono's `Serialize` goes through `Display`, which writes the
+/// text a character at a time, and serde_json escape-checks every write — 300 timestamps on a
+/// list page of 50 requests were ≈8% of its CPU. For `#[serde(serialize_with = …)]` on hot views.
+pub mod rfc3339 {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+
+    pub fn serialize_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => serialize(t, s),
+            None => s.serialize_none(),
+        }
+    }
+}
+
 /// Formats a stored timestamp as RFC 3339 UTC.
 pub fn ts(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -116,4 +136,38 @@ pub fn audit(
     detail: serde_json::Value,
 ) -> StoreResult<()> {
     record(conn, Some(caller), &caller.request_id, now, action, target.0, Some(target.1), path, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, TimeZone, Utc};
+
+    #[derive(serde::Serialize)]
+    struct Fast {
+        #[serde(serialize_with = "super::rfc3339::serialize")]
+        at: DateTime<Utc>,
+        #[serde(serialize_with = "super::rfc3339::serialize_opt")]
+        maybe: Option<DateTime<Utc>>,
+    }
+
+    #[derive(serde::Serialize)]
+    struct Chrono {
+        at: DateTime<Utc>,
+        maybe: Option<DateTime<Utc>>,
+    }
+
+    /// The one-write timestamps are byte for byte chrono's, with and without fractions.
+    #[test]
+    fn rfc3339_matches_chrono() {
+        let base = Utc.with_ymd_and_hms(2026, 11, 24, 8, 5, 9).unwrap();
+        for nanos in [0, 1, 1_000, 120_000_000, 590_000_000, 999_999_999] {
+            for at in [base, Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0).unwrap(), Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap()] {
+                let at = at + chrono::Duration::nanoseconds(nanos);
+                for maybe in [None, Some(at)] {
+                    let fast = serde_json::to_string(&Fast { at, maybe }).unwrap();
+                    assert_eq!(fast, serde_json::to_string(&Chrono { at, maybe }).unwrap());
+                }
+            }
+        }
+    }
 }

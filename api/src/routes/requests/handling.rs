@@ -141,6 +141,7 @@ pub struct RequestView {
     /// The handling department of a major matter.
     pub department_id: Option<String>,
     /// 限时办结: when it must be resolved.
+    #[serde(serialize_with = "crate::common::rfc3339::serialize_opt")]
     pub deadline: Option<DateTime<Utc>>,
     /// True when the deadline passed before resolution (or, unresolved, before now).
     pub overdue: bool,
@@ -153,15 +154,20 @@ pub struct RequestView {
     pub hardship: bool,
     pub reopen_count: u8,
     pub escalated: bool,
+    #[serde(serialize_with = "crate::common::rfc3339::serialize")]
     pub received_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::common::rfc3339::serialize_opt")]
     pub responded_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::common::rfc3339::serialize_opt")]
     pub resolved_at: Option<DateTime<Utc>>,
     pub resolved_on_time: Option<bool>,
     /// Outcome given at resolution (办结结果).
     pub result: Option<String>,
     pub rating: Option<String>,
     pub rating_comment: Option<String>,
+    #[serde(serialize_with = "crate::common::rfc3339::serialize_opt")]
     pub closed_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::common::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
