@@ -9,7 +9,8 @@
 # Environment (defaults): DURATION=15 (seconds per endpoint), WARMUP=3, CONNECTIONS=16, THREADS=1,
 # LATENCY_CONNECTIONS=2 (a second run of each API endpoint at this concurrency: latency without
 # the queueing of a saturated server),
-# PORT=18080, PG_PORT=55580, SEED=1, COMMUNITIES=100, POOL=8 (server pool and pgbench clients),
+# PORT=18080, PG_PORT=55580, SEED=1, COMMUNITIES=100, POOL=twice the cores, 4–32
+# (server pool and pgbench clients; the server's own default, api/src/config.rs),
 # PASSWORD=bench-password-1, WORK=$(mktemp -d), RESULTS=bench/results/<backend>-<requests>.md,
 # GONGZHI_LOG=info (the default: one JSON access-log line per request, as in production),
 # HISTORY=1 (0: generate without timeline events and audit entries, see the generator's
@@ -27,7 +28,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 DURATION=${DURATION:-15}; WARMUP=${WARMUP:-3}; CONNECTIONS=${CONNECTIONS:-16}; THREADS=${THREADS:-1}
 LATENCY_CONNECTIONS=${LATENCY_CONNECTIONS:-2}
 PORT=${PORT:-18080}; PG_PORT=${PG_PORT:-55580}; SEED=${SEED:-1}; COMMUNITIES=${COMMUNITIES:-100}
-POOL=${POOL:-8}; PASSWORD=${PASSWORD:-bench-password-1}
+cores2=$(( 2 * $(nproc) )); POOL=${POOL:-$(( cores2 < 4 ? 4 : cores2 > 32 ? 32 : cores2 ))}; PASSWORD=${PASSWORD:-bench-password-1}
 WORK=${WORK:-$(mktemp -d /tmp/gongzhi-bench.XXXXXX)}
 RESULTS=${RESULTS:-$root/bench/results/$backend-$requests.md}
 target=${CARGO_TARGET_DIR:-$root/target}
