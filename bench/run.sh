@@ -17,7 +17,15 @@
 # --without-history), CARGO_TARGET_DIR=target, KEEP=0 (1: keep the database — the PostgreSQL
 # cluster is stopped, not removed — so that a later run with the same WORK and parameters measures
 # it again without generating; the server applies any new migrations at start, and each run's
-# submit pass adds its requests to the kept set). Needs wrk and curl (and pgbench for PostgreSQL): apt-get install wrk.
+# submit pass adds its requests to the kept set), RATE_PERCENT=80 (the fixed-rate pass, below).
+# Needs wrk and curl (and pgbench for PostgreSQL): apt-get install wrk.
+#
+# With oha on the PATH (cargo install oha --version 1.16.0 --locked), the read endpoints also get a
+# fixed-rate (open-loop) pass: requests sent at RATE_PERCENT % of the throughput wrk reached,
+# whether or not earlier ones were answered, over OHA_CONNECTIONS=32 connections; latency counted
+# from when each request was due (--latency-correction), so a stall shows as the delay it causes
+# rather than as fewer requests sent. wrk's closed loop keeps CONNECTIONS requests in flight, so at
+# saturation its latency is mostly the queue it builds itself (≈ connections ÷ throughput).
 # Everything binds to 127.0.0.1; every loop is bounded in count and time.
 set -euo pipefail
 backend=${1:?usage: bench/run.sh sqlite|postgres [REQUESTS]}
@@ -117,7 +125,11 @@ rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$server_pid/status"; }
 # "2.5ms" / "1.2s" / "800us" -> milliseconds
 to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; else if (v ~ /m$/) n *= 60000; printf "%.2f", n }'; }
 
-declare -A rps p50 p99 errs mem light
+oha=$(command -v oha || true)
+RATE_PERCENT=${RATE_PERCENT:-80}; OHA_CONNECTIONS=${OHA_CONNECTIONS:-32}
+# The single read cycles over the generated ids, as get.lua does.
+sed "s|^|$base/api/v1/requests/|" "$WORK/request-ids.txt" >"$WORK/get-urls.txt"
+declare -A rps p50 p99 errs mem light fixed
 run_wrk() { # script token path connections seconds output
     TOKEN=$2 IDS_FILE="$WORK/request-ids.txt" STREET_ID=$STREET_ID MONTH_FROM=$MONTH_FROM MONTH_TO=$MONTH_TO \
         wrk -t"$THREADS" -c"$4" -d"$5s" --timeout 10s --latency -s "$root/bench/wrk/$1" "$base$3" >"$6"
@@ -138,7 +150,26 @@ measure() { # name script token [path]
         light[$name]="$(to_ms "$(awk '$1 == "50%" {print $2}' "$WORK/$name-light.txt")") / $(to_ms "$(awk '$1 == "99%" {print $2}' "$WORK/$name-light.txt")")"
         errs[$name]+=$(awk '/Non-2xx/ {print $NF} /Socket errors/ {print "socket:" $0}' "$WORK/$name-light.txt" | tr '\n' ' ')
     fi
-    echo "   ${rps[$name]} req/s  p50 ${p50[$name]} ms  p99 ${p99[$name]} ms  at $LATENCY_CONNECTIONS connections p50/p99 ${light[$name]} ms  RSS/HWM ${mem[$name]} MB  ${errs[$name]}"
+    fixed[$name]="–"
+    if [ -n "$oha" ] && [ "$name" != healthz ] && [ "$name" != submit ]; then
+        local rate=$(( ${rps[$name]} * RATE_PERCENT / 100 )) json="$WORK/$name-fixed.json"
+        local -a target=("$base$path")
+        [ "$name" != get ] || target=(--urls-from-file "$WORK/get-urls.txt")
+        "$oha" -z "${DURATION}s" -q "$rate" -c "$OHA_CONNECTIONS" --latency-correction --no-tui --output-format json \
+            -H "Authorization: Bearer $token" "${target[@]}" >"$json"
+        # The first p50/p99 of oha's JSON are metrics.latency_ms (milliseconds); answers other than 200 are errors.
+        local flat; flat=$(tr -d ' \n' <"$json")
+        local f50 f99 codes
+        f50=$(grep -o '"p50":[0-9.]*' <<<"$flat" | head -n 1 | cut -d: -f2)
+        f99=$(grep -o '"p99":[0-9.]*' <<<"$flat" | head -n 1 | cut -d: -f2)
+        codes=$(grep -o '"statusCodeDistribution":{[^}]*}' <<<"$flat" | grep -o '"[0-9]*":' | tr -d '":' | grep -vx 200 | tr '\n' ' ' || true)
+        fixed[$name]="$(printf '%.2f / %.2f' "$f50" "$f99") at $rate req/s"
+        [ -z "$codes" ] || errs[$name]+="fixed-rate status $codes"
+        # Requests still in flight when the duration ends are "aborted due to deadline": not errors.
+        local failed; failed=$(grep -o '"errorDistribution":{[^}]*}' <<<"$flat" | grep -o '"[^"]*":[0-9]*' | grep -v '^"errorDistribution"\|^"abortedduetodeadline"' | tr '\n' ' ' || true)
+        [ -z "$failed" ] || errs[$name]+="fixed-rate errors $failed"
+    fi
+    echo "   ${rps[$name]} req/s  p50 ${p50[$name]} ms  p99 ${p99[$name]} ms  at $LATENCY_CONNECTIONS connections p50/p99 ${light[$name]} ms  fixed rate p50/p99 ${fixed[$name]} ms  RSS/HWM ${mem[$name]} MB  ${errs[$name]}"
 }
 
 measure healthz healthz.lua ""
@@ -166,15 +197,15 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.0f%%", 100 *
     echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM; load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo "Data set: $stamp. Database: $db_size after generation ($gen_secs s to generate). wrk: $THREADS thread(s), $CONNECTIONS connections, ${DURATION}s per run after ${WARMUP}s warm-up; server pool $POOL."
     echo
-    echo "| endpoint | req/s | p50 ms | p99 ms | ratio to /healthz | p50 / p99 ms at $LATENCY_CONNECTIONS connections | RSS / peak (VmHWM) MB | errors |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---|"
+    echo "| endpoint | req/s | p50 ms | p99 ms | ratio to /healthz | p50 / p99 ms at $LATENCY_CONNECTIONS connections | p50 / p99 ms at $RATE_PERCENT% of req/s, open loop | RSS / peak (VmHWM) MB | errors |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
     for n in healthz get list measures submit; do
         label=$n
         case $n in
             get) label="GET /api/v1/requests/{id}" ;; list) label="GET /api/v1/requests?limit=50&status=…" ;;
             measures) label="GET /api/v1/measures/requests (street, month)" ;; submit) label="POST /api/v1/requests" ;; healthz) label="GET /healthz" ;;
         esac
-        echo "| $label | ${rps[$n]} | ${p50[$n]} | ${p99[$n]} | $(ratio "${rps[$n]}" "${rps[healthz]}") | ${light[$n]} | ${mem[$n]} | ${errs[$n]:-none} |"
+        echo "| $label | ${rps[$n]} | ${p50[$n]} | ${p99[$n]} | $(ratio "${rps[$n]}" "${rps[healthz]}") | ${light[$n]} | ${fixed[$n]} | ${mem[$n]} | ${errs[$n]:-none} |"
     done
     echo
     if [ "$pg_tps" != "n/a" ]; then
