@@ -127,8 +127,10 @@ to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v
 
 oha=$(command -v oha || true)
 RATE_PERCENT=${RATE_PERCENT:-80}; OHA_CONNECTIONS=${OHA_CONNECTIONS:-32}
-# The single read cycles over the generated ids, as get.lua does.
+# The fixed-rate pass's URLs, as the wrk scripts build them: the generated ids, the four statuses, the street-month.
 sed "s|^|$base/api/v1/requests/|" "$WORK/request-ids.txt" >"$WORK/get-urls.txt"
+printf "$base/api/v1/requests?limit=50&status=%s\n" closed in_progress resolved dispatched >"$WORK/list-urls.txt"
+echo "$base/api/v1/measures/requests?jurisdiction_id=$STREET_ID&from=$MONTH_FROM&to=$MONTH_TO" >"$WORK/measures-urls.txt"
 declare -A rps p50 p99 errs mem light fixed
 run_wrk() { # script token path connections seconds output
     TOKEN=$2 IDS_FILE="$WORK/request-ids.txt" STREET_ID=$STREET_ID MONTH_FROM=$MONTH_FROM MONTH_TO=$MONTH_TO \
@@ -153,10 +155,8 @@ measure() { # name script token [path]
     fixed[$name]="–"
     if [ -n "$oha" ] && [ "$name" != healthz ] && [ "$name" != submit ]; then
         local rate=$(( ${rps[$name]} * RATE_PERCENT / 100 )) json="$WORK/$name-fixed.json"
-        local -a target=("$base$path")
-        [ "$name" != get ] || target=(--urls-from-file "$WORK/get-urls.txt")
         "$oha" -z "${DURATION}s" -q "$rate" -c "$OHA_CONNECTIONS" --latency-correction --no-tui --output-format json \
-            -H "Authorization: Bearer $token" "${target[@]}" >"$json"
+            -H "Authorization: Bearer $token" --urls-from-file "$WORK/$name-urls.txt" >"$json"
         # The first p50/p99 of oha's JSON are metrics.latency_ms (milliseconds); answers other than 200 are errors.
         local flat; flat=$(tr -d ' \n' <"$json")
         local f50 f99 codes
