@@ -130,12 +130,12 @@ pub fn update(conn: &mut DbConnection, row: &RequestRow, detail: &DetailRow) -> 
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<Full> {
-    requests::table
+    crate::native!(conn, c => requests::table
         .inner_join(request_details::table)
         .filter(requests::id.eq(id))
         .select((RequestRow::as_select(), DetailRow::as_select()))
-        .first(conn)
-        .map_err(StoreError::not_found("request"))
+        .first(c))
+    .map_err(StoreError::not_found("request"))
 }
 
 /// Records that `department_id` handles (or handled) the request; kept for the department's scope.
