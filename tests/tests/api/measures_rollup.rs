@@ -142,19 +142,17 @@ fn the_daily_roll_up_agrees_with_a_scan_of_the_requests() {
         }
     };
     // Every request is counted once, whichever way the subtree is narrowed.
+    let received = |within: JurisdictionPath| -> u64 {
+        let window = Window { within, from: None, to: None };
+        app.db.read(|c| cube(c, &window)).unwrap().iter().map(|c| c.counts.received).sum()
+    };
     let all_counted = |stage: &str| {
         let requests = app.count("requests") as u64;
         let districts = city.of(Level::District);
         for w in std::iter::once(JurisdictionPath::root()).chain(districts.iter().map(|d| d.path())) {
-            let window = Window { within: w.clone(), from: None, to: None };
-            let cells = app.db.read(|c| cube(c, &window)).unwrap();
-            assert_eq!(cells.iter().map(|c| c.counts.received).sum::<u64>(), requests, "{stage}: {}", w.as_str());
+            assert_eq!(received(w.clone()), requests, "{stage}: {}", w.as_str());
         }
-        let streets: u64 = city
-            .of(Level::Street)
-            .iter()
-            .map(|s| app.db.read(|c| cube(c, &Window { within: s.path(), from: None, to: None })).unwrap().iter().map(|c| c.counts.received).sum::<u64>())
-            .sum();
+        let streets: u64 = city.of(Level::Street).iter().map(|s| received(s.path())).sum();
         assert_eq!(streets, requests, "{stage}: the streets partition the requests");
     };
     check(&mut rng, "after inserts");
