@@ -157,6 +157,12 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::workers::WorkLost> for ApiError {
+    fn from(_: crate::workers::WorkLost) -> Self {
+        ApiError::internal()
+    }
+}
+
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(_: actix_web::error::BlockingError) -> Self {
         ApiError::internal()

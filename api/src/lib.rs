@@ -13,6 +13,7 @@ pub mod middleware;
 pub mod open311;
 pub mod routes;
 pub mod state;
+pub mod workers;
 
 pub use app::{build_app, openapi};
 pub use state::AppState;

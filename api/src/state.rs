@@ -5,6 +5,7 @@ use crate::auth::limit::LoginLimiter;
 use crate::config::Config;
 use gongzhi_domain::clock::Clock;
 use gongzhi_persistence::{Db, StoreResult};
+use crate::workers::Workers;
 use std::sync::Arc;
 
 pub struct AppState {
@@ -13,30 +14,30 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub jwt: JwtKeys,
     pub limiter: LoginLimiter,
+    workers: Workers,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config, clock: Arc<dyn Clock>) -> Self {
         let jwt = JwtKeys::new(&config);
         let limiter = LoginLimiter::new(config.login_per_account, config.login_per_address);
-        AppState { db, config, clock, jwt, limiter }
+        let workers = Workers::start(&db);
+        AppState { db, config, clock, jwt, limiter, workers }
     }
 
-    /// Runs blocking database reads off the async executor.
+    /// Runs blocking database reads off the async executor, on a database worker.
     pub async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut gongzhi_persistence::DbConnection) -> StoreResult<T> + Send + 'static,
     ) -> crate::error::ApiResult<T> {
-        let db = self.db.clone();
-        Ok(actix_web::web::block(move || db.read(f)).await??)
+        Ok(self.workers.read(f).await??)
     }
 
-    /// Runs one write transaction off the async executor.
+    /// Runs one write transaction off the async executor, on the writer's worker.
     pub async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut gongzhi_persistence::DbConnection) -> StoreResult<T> + Send + 'static,
     ) -> crate::error::ApiResult<T> {
-        let db = self.db.clone();
-        Ok(actix_web::web::block(move || db.write(f)).await??)
+        Ok(self.workers.write(f).await??)
     }
 }

@@ -132,6 +132,19 @@ impl Default for DbOptions {
 
 pub type Conn = PooledConnection<Manager>;
 
+/// The sizes of a [`Db`]'s pools.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolShape {
+    /// Connections in the read pool.
+    pub read: u32,
+    /// Connections in the write pool (SQLite: the single writer).
+    pub write: u32,
+    /// True when reads and writes share one pool (PostgreSQL).
+    pub shared: bool,
+    /// How long work may wait for a connection before it is refused as unavailable.
+    pub wait: Duration,
+}
+
 /// The database: a backend and its pools.
 #[derive(Clone)]
 pub struct Db {
@@ -184,6 +197,16 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The pools' sizes and how long work may wait for a connection.
+    pub fn shape(&self) -> PoolShape {
+        PoolShape {
+            read: self.read.max_size(),
+            write: self.write.max_size(),
+            shared: self.backend == Backend::Postgres,
+            wait: self.read.connection_timeout(),
+        }
     }
 
     fn get(pool: &Pool<Manager>) -> StoreResult<Conn> {
