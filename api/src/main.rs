@@ -58,7 +58,7 @@ fn fail(msg: impl std::fmt::Display) -> ! {
 }
 
 fn open_db(cfg: &Config) -> Db {
-    let db = Db::connect(&cfg.database_url, &DbOptions { pool_size: cfg.pool_size, ..Default::default() }).unwrap_or_else(|e| fail(e));
+    let db = Db::connect(&cfg.database_url, &DbOptions { pool_size: cfg.pool_size, sqlite_cache_kib: cfg.sqlite_cache_mb.saturating_mul(1024), ..Default::default() }).unwrap_or_else(|e| fail(e));
     match db.migrate() {
         Ok(applied) if !applied.is_empty() => tracing::info!(count = applied.len(), "applied migrations"),
         Ok(_) => {}

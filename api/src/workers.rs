@@ -111,7 +111,7 @@ mod tests {
 
     fn db(dir: &std::path::Path, wait: Duration) -> Db {
         let url = dir.join("w.db").to_string_lossy().into_owned();
-        Db::connect(&url, &DbOptions { pool_size: 1, connect_timeout: wait }).expect("open a SQLite file")
+        Db::connect(&url, &DbOptions { pool_size: 1, connect_timeout: wait, ..Default::default() }).expect("open a SQLite file")
     }
 
     fn one(c: &mut DbConnection) -> StoreResult<i32> {

@@ -33,7 +33,7 @@ pub mod organisations;
 pub mod schema;
 pub mod tokens;
 
-pub use db::{Backend, Db, DbConnection, DbOptions, PoolShape};
+pub use db::{Backend, Db, DbConnection, DbOptions, PoolShape, DEFAULT_SQLITE_CACHE_KIB};
 pub use error::{StoreError, StoreResult};
 
 /// A fresh time-ordered id (UUIDv7): ordering by id is ordering by creation.

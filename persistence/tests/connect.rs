@@ -4,7 +4,7 @@ use gongzhi_persistence::{Db, DbOptions, StoreError};
 use std::time::Duration;
 
 fn message(url: &str) -> String {
-    match Db::connect(url, &DbOptions { pool_size: 1, connect_timeout: Duration::from_secs(2) }) {
+    match Db::connect(url, &DbOptions { pool_size: 1, connect_timeout: Duration::from_secs(2), ..Default::default() }) {
         Err(StoreError::Unavailable(m)) => m,
         Err(other) => panic!("unexpected error kind: {other}"),
         Ok(_) => panic!("connected to {url}"),
