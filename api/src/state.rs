@@ -3,9 +3,9 @@
 use crate::auth::jwt::JwtKeys;
 use crate::auth::limit::LoginLimiter;
 use crate::config::Config;
+use crate::workers::Workers;
 use gongzhi_domain::clock::Clock;
 use gongzhi_persistence::{Db, StoreResult};
-use crate::workers::Workers;
 use std::sync::Arc;
 
 pub struct AppState {

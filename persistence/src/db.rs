@@ -132,7 +132,7 @@ pub struct DbOptions {
 
 /// SQLite's page cache for the whole pool by default: 32 MiB. With 2 MiB per connection a single
 /// read fetched most pages from the operating system with a system call each (pread was 10% of
-/// its CPU); 32 MiB in all gave +9% single reads and kept the 10M-request peak RSS under 150 MB.
+/// its CPU); 32 MiB in all gave +5% single reads for +12 MB of RSS (BENCHMARKS.md, fifth round).
 pub const DEFAULT_SQLITE_CACHE_KIB: u32 = 32 * 1024;
 
 impl Default for DbOptions {
@@ -169,7 +169,7 @@ impl Db {
     /// file) rather than a pool time-out.
     pub fn connect(url: &str, opts: &DbOptions) -> StoreResult<Db> {
         let (backend, target) = parse_url(url);
-        // The readers and the writer share the budget; never under SQLite's own minimum.
+        // The readers and the writer share the budget (at least 64 KiB each).
         let cache_kib = (opts.sqlite_cache_kib / (opts.pool_size.max(1) + 1)).max(64);
         let manager = Manager { backend, target: target.clone(), cache_kib };
         if backend == Backend::Sqlite {
