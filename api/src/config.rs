@@ -52,6 +52,9 @@ fn num<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
     }
 }
 
+/// The persistence layer's default SQLite page-cache budget, in the MiB the setting is given in.
+const DEFAULT_SQLITE_CACHE_MB: u32 = gongzhi_persistence::DEFAULT_SQLITE_CACHE_KIB / 1024;
+
 /// Twice the cores, at least 4 and at most 32: more connections than the cores can serve only
 /// queue inside the database and the operating system's scheduler instead of in the pool, which
 /// widened the tail (on 2 cores a saturated list's p99 was 66–74 ms with 8 connections and 21–22 ms
@@ -77,7 +80,7 @@ impl Config {
             data_dir,
             database_url,
             pool_size: num("GONGZHI_POOL_SIZE", default_pool_size())?,
-            sqlite_cache_mb: num("GONGZHI_SQLITE_CACHE_MB", gongzhi_persistence::DEFAULT_SQLITE_CACHE_KIB / 1024)?,
+            sqlite_cache_mb: num("GONGZHI_SQLITE_CACHE_MB", DEFAULT_SQLITE_CACHE_MB)?,
             jwt_secret: var("GONGZHI_JWT_SECRET").unwrap_or_else(|| DEV_JWT_SECRET.into()),
             jwt_issuer: var("GONGZHI_JWT_ISSUER").unwrap_or_else(|| "gongzhi".into()),
             jwt_audience: var("GONGZHI_JWT_AUDIENCE").unwrap_or_else(|| "gongzhi-api".into()),
@@ -124,7 +127,7 @@ impl Config {
             data_dir,
             database_url: database_url.into(),
             pool_size: 4,
-            sqlite_cache_mb: gongzhi_persistence::DEFAULT_SQLITE_CACHE_KIB / 1024,
+            sqlite_cache_mb: DEFAULT_SQLITE_CACHE_MB,
             jwt_secret: DEV_JWT_SECRET.into(),
             jwt_issuer: "gongzhi".into(),
             jwt_audience: "gongzhi-api".into(),

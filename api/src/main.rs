@@ -95,8 +95,8 @@ fn print_demo(db: &Db, clock: &dyn Clock) {
 }
 
 /// glibc's malloc gives a thread that meets contention an arena of its own, up to eight per core,
-/// and each arena keeps the memory freed into it: the actix workers and the blocking threads that
-/// run the database work spread a busy server's allocations over many arenas. Twice the cores,
+/// and each arena keeps the memory freed into it: the actix workers and the database worker threads
+/// spread a busy server's allocations over many arenas. Twice the cores,
 /// unless `MALLOC_ARENA_MAX` says otherwise (glibc reads it itself): on SQLite at 10M requests the
 /// peak RSS under the harness fell from 135–144 MB to ≈90 MB, for ≈5% of a list page's
 /// throughput (BENCHMARKS.md). Runs before any other thread exists.

@@ -86,7 +86,7 @@ async fn submit<T: Send + 'static>(
 
 fn spawn(db: &Db, lane: &str, threads: u32, wait: Duration) -> Sender<Job> {
     let (tx, rx) = crossbeam_channel::unbounded::<Job>();
-    for i in 0..threads.max(1) {
+    for i in 0..threads {
         let (db, rx) = (db.clone(), rx.clone());
         std::thread::Builder::new()
             .name(format!("db-{lane}-{i}"))

@@ -4,7 +4,7 @@ use crate::config::Config;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 /// Claims of an access token. The scope travels in the token, so authorizing a request needs
 /// no database read; it is re-read from the database at every refresh.
@@ -77,14 +77,20 @@ impl JwtKeys {
         encode(&Header::new(Algorithm::HS256), claims, &self.encoding).expect("HS256 signing cannot fail")
     }
 
+    /// The remembered tokens (a panic elsewhere cannot leave the map half-written: it holds only
+    /// whole inserts, so a poisoned lock is taken over).
+    fn recent(&self) -> MutexGuard<'_, HashMap<Box<str>, Claims>> {
+        self.recent.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Verifies signature, algorithm, issuer, audience and expiry (at `now`, 30 s leeway).
     pub fn verify(&self, token: &str, now: i64) -> Result<Claims, jsonwebtoken::errors::Error> {
-        let known = self.recent.lock().unwrap_or_else(|e| e.into_inner()).get(token).cloned();
+        let known = self.recent().get(token).cloned();
         let claims = match known {
             Some(claims) => claims,
             None => {
                 let claims = decode::<Claims>(token, &self.decoding, &self.validation)?.claims;
-                let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+                let mut recent = self.recent();
                 if recent.len() >= RECENT_TOKENS {
                     recent.clear();
                 }
@@ -159,6 +165,6 @@ mod tests {
             let token = k.sign(&claims(&k, &format!("s{i}"), 1_000));
             assert_eq!(k.verify(&token, 1_000).expect("valid").sub, format!("s{i}"));
         }
-        assert!(k.recent.lock().expect("lock").len() <= RECENT_TOKENS);
+        assert!(k.recent().len() <= RECENT_TOKENS);
     }
 }
