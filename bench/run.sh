@@ -17,7 +17,10 @@
 # --without-history), CARGO_TARGET_DIR=target, KEEP=0 (1: keep the database — the PostgreSQL
 # cluster is stopped, not removed — so that a later run with the same WORK and parameters measures
 # it again without generating; the server applies any new migrations at start, and each run's
-# submit pass adds its requests to the kept set), RATE_PERCENT=80 (the fixed-rate pass, below).
+# submit pass adds its requests to the kept set), RATE_PERCENT=80 (the fixed-rate pass, below),
+# PG_SOCKET=0 (1: PostgreSQL through its Unix socket, see below).
+# Each throughput run also records the CPU time a request cost the server and (PostgreSQL) the
+# database's processes, from /proc.
 # Needs wrk and curl (and pgbench for PostgreSQL): apt-get install wrk.
 #
 # With oha on the PATH (cargo install oha --version 1.16.0 --locked), the read endpoints also get a
@@ -71,7 +74,13 @@ fi
 if [ "$backend" = postgres ]; then
     admin_url=$("$root/scripts/pg-cluster.sh" start "$WORK/pg" "$PG_PORT")
     [ $reuse = 1 ] || psql -q "$admin_url" -c "CREATE DATABASE gongzhi_bench"
-    db_url="postgres://postgres@127.0.0.1:$PG_PORT/gongzhi_bench"
+    # PG_SOCKET=1: the server and pgbench reach the cluster through its Unix socket (as a server on
+    # the database's own host would) instead of TCP on loopback (the default, as across hosts).
+    if [ "${PG_SOCKET:-0}" = 1 ]; then
+        db_url="postgres://postgres@/gongzhi_bench?host=$WORK/pg&port=$PG_PORT"
+    else
+        db_url="postgres://postgres@127.0.0.1:$PG_PORT/gongzhi_bench"
+    fi
 else
     db_url="sqlite://$WORK/gongzhi.db"
 fi
@@ -92,11 +101,15 @@ else
 fi
 # shellcheck disable=SC1091
 . "$WORK/city.env"
+# What the database holds now: a kept set also holds the requests earlier runs' submit passes added.
 if [ "$backend" = postgres ]; then
     db_size=$(psql -At "$db_url" -c "SELECT pg_size_pretty(pg_database_size('gongzhi_bench'))")
+    held=$(psql -At "$db_url" -c "SELECT count(*) FROM requests")
 else
     db_size=$(du -sh "$WORK/gongzhi.db" | cut -f1)
+    held=$(command -v sqlite3 >/dev/null && sqlite3 "$WORK/gongzhi.db" "SELECT count(*) FROM requests" || echo "?")
 fi
+echo "== the database holds $held requests ($requests generated)"
 
 echo "== start server on $base"
 DATABASE_URL="$db_url" GONGZHI_BIND="127.0.0.1:$PORT" GONGZHI_DATA_DIR="$WORK/data" GONGZHI_POOL_SIZE="$POOL" \
@@ -121,6 +134,17 @@ curl -fs --max-time 30 -H "Authorization: Bearer $street_token" "$base/api/v1/re
 curl -fs --max-time 30 -H "Authorization: Bearer $street_token" "$base/api/v1/measures/requests?jurisdiction_id=$STREET_ID&from=$MONTH_FROM&to=$MONTH_TO" >/dev/null
 
 hwm() { awk '/VmHWM/ {print int($2/1024)}' "/proc/$server_pid/status"; }
+# CPU time (clock ticks) of the server, and of the database's processes (PostgreSQL: every process
+# of the postgres user — the pool's backends live as long as the server; SQLite runs inside the
+# server). Per request: ticks × 10⁶ ÷ CLK_TCK ÷ requests = µs.
+tck=$(getconf CLK_TCK)
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+db_ticks() {
+    local t=0 p
+    if [ "$backend" = postgres ]; then for p in $(pgrep -u postgres || true); do t=$(( t + $(ticks "$p") )); done; fi
+    echo "$t"
+}
+per_req() { awk -v t="$1" -v n="$2" -v k="$tck" 'BEGIN { if (n + 0 > 0) printf "%.0f", t * 1000000 / k / n; else print "n/a" }'; }
 rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$server_pid/status"; }
 # "2.5ms" / "1.2s" / "800us" -> milliseconds
 to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; else if (v ~ /m$/) n *= 60000; printf "%.2f", n }'; }
@@ -131,7 +155,7 @@ RATE_PERCENT=${RATE_PERCENT:-80}; OHA_CONNECTIONS=${OHA_CONNECTIONS:-32}
 sed "s|^|$base/api/v1/requests/|" "$WORK/request-ids.txt" >"$WORK/get-urls.txt"
 printf "$base/api/v1/requests?limit=50&status=%s\n" closed in_progress resolved dispatched >"$WORK/list-urls.txt"
 echo "$base/api/v1/measures/requests?jurisdiction_id=$STREET_ID&from=$MONTH_FROM&to=$MONTH_TO" >"$WORK/measures-urls.txt"
-declare -A rps p50 p99 errs mem light fixed
+declare -A rps p50 p99 errs mem light fixed cpu
 run_wrk() { # script token path connections seconds output
     TOKEN=$2 IDS_FILE="$WORK/request-ids.txt" STREET_ID=$STREET_ID MONTH_FROM=$MONTH_FROM MONTH_TO=$MONTH_TO \
         wrk -t"$THREADS" -c"$4" -d"$5s" --timeout 10s --latency -s "$root/bench/wrk/$1" "$base$3" >"$6"
@@ -140,7 +164,11 @@ measure() { # name script token [path]
     local name=$1 script=$2 token=$3 path=${4:-/}
     echo "== $name"
     run_wrk "$script" "$token" "$path" 4 "$WARMUP" /dev/null
+    local s0 d0; s0=$(ticks "$server_pid"); d0=$(db_ticks)
     run_wrk "$script" "$token" "$path" "$CONNECTIONS" "$DURATION" "$WORK/$name.txt"
+    local done_n; done_n=$(awk '/requests in/ {print $1}' "$WORK/$name.txt")
+    cpu[$name]="$(per_req $(( $(ticks "$server_pid") - s0 )) "$done_n")"
+    [ "$backend" = sqlite ] || cpu[$name]+=" / $(per_req $(( $(db_ticks) - d0 )) "$done_n")"
     rps[$name]=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$WORK/$name.txt")
     p50[$name]=$(to_ms "$(awk '$1 == "50%" {print $2}' "$WORK/$name.txt")")
     p99[$name]=$(to_ms "$(awk '$1 == "99%" {print $2}' "$WORK/$name.txt")")
@@ -169,7 +197,7 @@ measure() { # name script token [path]
         local failed; failed=$(grep -o '"errorDistribution":{[^}]*}' <<<"$flat" | grep -o '"[^"]*":[0-9]*' | grep -v '^"errorDistribution"\|^"abortedduetodeadline"' | tr '\n' ' ' || true)
         [ -z "$failed" ] || errs[$name]+="fixed-rate errors $failed"
     fi
-    echo "   ${rps[$name]} req/s  p50 ${p50[$name]} ms  p99 ${p99[$name]} ms  at $LATENCY_CONNECTIONS connections p50/p99 ${light[$name]} ms  fixed rate p50/p99 ${fixed[$name]} ms  RSS/HWM ${mem[$name]} MB  ${errs[$name]}"
+    echo "   ${rps[$name]} req/s  p50 ${p50[$name]} ms  p99 ${p99[$name]} ms  at $LATENCY_CONNECTIONS connections p50/p99 ${light[$name]} ms  fixed rate p50/p99 ${fixed[$name]} ms  RSS/HWM ${mem[$name]} MB  CPU µs/request ${cpu[$name]}  ${errs[$name]}"
 }
 
 measure healthz healthz.lua ""
@@ -195,17 +223,18 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.0f%%", 100 *
     echo "### $backend, $requests requests ($(date -u +%Y-%m-%dT%H:%MZ), $built_from)"
     echo
     echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM; load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)."
-    echo "Data set: $stamp. Database: $db_size after generation ($gen_secs s to generate). wrk: $THREADS thread(s), $CONNECTIONS connections, ${DURATION}s per run after ${WARMUP}s warm-up; server pool $POOL."
+    echo "Data set: $stamp. Database: $db_size$([ "${PG_SOCKET:-0}" = 1 ] && echo ", reached through its Unix socket"), $held requests at the start of the run ($gen_secs s to generate). wrk: $THREADS thread(s), $CONNECTIONS connections, ${DURATION}s per run after ${WARMUP}s warm-up; server pool $POOL."
     echo
-    echo "| endpoint | req/s | p50 ms | p99 ms | ratio to /healthz | p50 / p99 ms at $LATENCY_CONNECTIONS connections | p50 / p99 ms at $RATE_PERCENT% of req/s, open loop | RSS / peak (VmHWM) MB | errors |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+    cpu_head="server CPU µs / request"; [ "$backend" = sqlite ] || cpu_head="CPU µs / request: server / database"
+    echo "| endpoint | req/s | p50 ms | p99 ms | ratio to /healthz | p50 / p99 ms at $LATENCY_CONNECTIONS connections | p50 / p99 ms at $RATE_PERCENT% of req/s, open loop | RSS / peak (VmHWM) MB | $cpu_head | errors |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     for n in healthz get list measures submit; do
         label=$n
         case $n in
             get) label="GET /api/v1/requests/{id}" ;; list) label="GET /api/v1/requests?limit=50&status=…" ;;
             measures) label="GET /api/v1/measures/requests (street, month)" ;; submit) label="POST /api/v1/requests" ;; healthz) label="GET /healthz" ;;
         esac
-        echo "| $label | ${rps[$n]} | ${p50[$n]} | ${p99[$n]} | $(ratio "${rps[$n]}" "${rps[healthz]}") | ${light[$n]} | ${fixed[$n]} | ${mem[$n]} | ${errs[$n]:-none} |"
+        echo "| $label | ${rps[$n]} | ${p50[$n]} | ${p99[$n]} | $(ratio "${rps[$n]}" "${rps[healthz]}") | ${light[$n]} | ${fixed[$n]} | ${mem[$n]} | ${cpu[$n]} | ${errs[$n]:-none} |"
     done
     echo
     if [ "$pg_tps" != "n/a" ]; then
