@@ -226,7 +226,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.0f%%", 100 *
 {
     echo "### $backend, $requests requests ($(date -u +%Y-%m-%dT%H:%MZ), $built_from)"
     echo
-    echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM; load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)."
+    echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM; load average before the run: $(cut -d' ' -f1-3 /proc/loadavg); kernel.sched_autogroup_enabled = $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo n/a)."
     echo "Data set: $stamp. Database: $db_size$([ "${PG_SOCKET:-0}" = 1 ] && echo ", reached through its Unix socket"), $held requests at the start of the run ($gen_secs s to generate). wrk: $THREADS thread(s), $CONNECTIONS connections, ${DURATION}s per run after ${WARMUP}s warm-up; server pool $POOL."
     echo
     cpu_head="server CPU µs / request"; [ "$backend" = sqlite ] || cpu_head="CPU µs / request: server / database"
