@@ -138,14 +138,17 @@ curl -fs --max-time 30 -H "Authorization: Bearer $street_token" "$base/api/v1/re
 curl -fs --max-time 30 -H "Authorization: Bearer $street_token" "$base/api/v1/measures/requests?jurisdiction_id=$STREET_ID&from=$MONTH_FROM&to=$MONTH_TO" >/dev/null
 
 hwm() { awk '/VmHWM/ {print int($2/1024)}' "/proc/$server_pid/status"; }
-# CPU time (clock ticks) of the server, and of the database's processes (PostgreSQL: every process
-# of the postgres user — the pool's backends live as long as the server; SQLite runs inside the
-# server). Per request: ticks × 10⁶ ÷ CLK_TCK ÷ requests = µs.
+# CPU time (clock ticks) of the server, and of the database's processes (PostgreSQL: the cluster's
+# postmaster and its children — the pool's backends live as long as the server; SQLite runs inside
+# the server). Per request: ticks × 10⁶ ÷ CLK_TCK ÷ requests = µs. (The fields after the command
+# name, which for these processes has no spaces.)
 tck=$(getconf CLK_TCK)
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 db_ticks() {
-    local t=0 p
-    if [ "$backend" = postgres ]; then for p in $(pgrep -u postgres || true); do t=$(( t + $(ticks "$p") )); done; fi
+    local t=0 p pm
+    if [ "$backend" = postgres ] && pm=$(head -n 1 "$WORK/pg/data/postmaster.pid" 2>/dev/null); then
+        for p in "$pm" $(pgrep -P "$pm" || true); do t=$(( t + $(ticks "$p") )); done
+    fi
     echo "$t"
 }
 per_req() { awk -v t="$1" -v n="$2" -v k="$tck" 'BEGIN { if (n + 0 > 0) printf "%.0f", t * 1000000 / k / n; else print "n/a" }'; }
