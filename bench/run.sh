@@ -18,7 +18,9 @@
 # cluster is stopped, not removed — so that a later run with the same WORK and parameters measures
 # it again without generating; the server applies any new migrations at start, and each run's
 # submit pass adds its requests to the kept set), RATE_PERCENT=80 (the fixed-rate pass, below),
-# PG_SOCKET=0 (1: PostgreSQL through its Unix socket, see below).
+# PG_SOCKET=0 (1: PostgreSQL through its Unix socket, see below), RATE_GET / RATE_LIST /
+# RATE_MEASURES (a stated rate, requests a second, for that endpoint's fixed-rate pass instead of
+# RATE_PERCENT of its throughput).
 # Each throughput run also records the CPU time a request cost the server and (PostgreSQL) the
 # database's processes, from /proc.
 # Needs wrk and curl (and pgbench for PostgreSQL): apt-get install wrk.
@@ -189,7 +191,8 @@ measure() { # name script token [path]
     fi
     fixed[$name]="–"
     if [ -n "$oha" ] && [ "$name" != healthz ] && [ "$name" != submit ]; then
-        local rate=$(( ${rps[$name]} * RATE_PERCENT / 100 )) json="$WORK/$name-fixed.json"
+        local rate=$(( ${rps[$name]} * RATE_PERCENT / 100 )) json="$WORK/$name-fixed.json" stated="RATE_${name^^}"
+        [ -z "${!stated:-}" ] || rate=${!stated}
         "$oha" -z "${DURATION}s" -q "$rate" -c "$OHA_CONNECTIONS" --latency-correction --no-tui --output-format json \
             -H "Authorization: Bearer $token" --urls-from-file "$WORK/$name-urls.txt" >"$json"
         # The first p50/p99 of oha's JSON are metrics.latency_ms (milliseconds); answers other than 200 are errors.
@@ -233,7 +236,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.0f%%", 100 *
     echo "Data set: $stamp. Database: $db_size$([ "${PG_SOCKET:-0}" = 1 ] && echo ", reached through its Unix socket"), $held requests at the start of the run ($gen_secs s to generate). wrk: $THREADS thread(s), $CONNECTIONS connections, ${DURATION}s per run after ${WARMUP}s warm-up; server pool $POOL."
     echo
     cpu_head="server CPU µs / request"; [ "$backend" = sqlite ] || cpu_head="CPU µs / request: server / database"
-    echo "| endpoint | req/s | p50 ms | p99 ms | ratio to /healthz | p50 / p99 ms at $LATENCY_CONNECTIONS connections | p50 / p99 ms at $RATE_PERCENT% of req/s, open loop | RSS / peak (VmHWM) MB | $cpu_head | errors |"
+    echo "| endpoint | req/s | p50 ms | p99 ms | ratio to /healthz | p50 / p99 ms at $LATENCY_CONNECTIONS connections | p50 / p99 ms open loop, at the rate given ($RATE_PERCENT% of req/s unless stated by RATE_<ENDPOINT>) | RSS / peak (VmHWM) MB | $cpu_head | errors |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     for n in healthz get list measures submit; do
         label=$n
