@@ -46,6 +46,9 @@ WORK=${WORK:-$(mktemp -d /tmp/gongzhi-bench.XXXXXX)}
 RESULTS=${RESULTS:-$root/bench/results/$backend-$requests.md}
 target=${CARGO_TARGET_DIR:-$root/target}
 base="http://127.0.0.1:$PORT"
+for v in RATE_GET RATE_LIST RATE_MEASURES; do
+    [[ "${!v:-1}" =~ ^[1-9][0-9]*$ ]] || { echo "$v must be a whole number of requests a second" >&2; exit 2; }
+done
 for tool in wrk curl; do command -v $tool >/dev/null || { echo "$tool is missing (apt-get install -y $tool)" >&2; exit 2; }; done
 mkdir -p "$WORK" "$(dirname "$RESULTS")"
 chmod 755 "$WORK"  # the PostgreSQL server runs as its own user
@@ -146,10 +149,11 @@ hwm() { awk '/VmHWM/ {print int($2/1024)}' "/proc/$server_pid/status"; }
 # name, which for these processes has no spaces.)
 tck=$(getconf CLK_TCK)
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-db_ticks() {
+db_ticks() {  # the postmaster's own and its reaped children's time, and its live children's
     local t=0 p pm
     if [ "$backend" = postgres ] && pm=$(head -n 1 "$WORK/pg/data/postmaster.pid" 2>/dev/null); then
-        for p in "$pm" $(pgrep -P "$pm" || true); do t=$(( t + $(ticks "$p") )); done
+        t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat" 2>/dev/null || echo 0)
+        for p in $(pgrep -P "$pm" || true); do t=$(( t + $(ticks "$p") )); done
     fi
     echo "$t"
 }
@@ -233,7 +237,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.0f%%", 100 *
     echo "### $backend, $requests requests ($(date -u +%Y-%m-%dT%H:%MZ), $built_from)"
     echo
     echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM; load average before the run: $(cut -d' ' -f1-3 /proc/loadavg); kernel.sched_autogroup_enabled = $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo n/a)."
-    echo "Data set: $stamp. Database: $db_size$([ "${PG_SOCKET:-0}" = 1 ] && echo ", reached through its Unix socket"), $held requests at the start of the run ($gen_secs s to generate). wrk: $THREADS thread(s), $CONNECTIONS connections, ${DURATION}s per run after ${WARMUP}s warm-up; server pool $POOL."
+    echo "Data set: $stamp. Database: $db_size$([ "$backend" = postgres ] && [ "${PG_SOCKET:-0}" = 1 ] && echo ", reached through its Unix socket"), $held requests at the start of the run ($gen_secs s to generate). wrk: $THREADS thread(s), $CONNECTIONS connections, ${DURATION}s per run after ${WARMUP}s warm-up; server pool $POOL."
     echo
     cpu_head="server CPU µs / request"; [ "$backend" = sqlite ] || cpu_head="CPU µs / request: server / database"
     echo "| endpoint | req/s | p50 ms | p99 ms | ratio to /healthz | p50 / p99 ms at $LATENCY_CONNECTIONS connections | p50 / p99 ms open loop, at the rate given ($RATE_PERCENT% of req/s unless stated by RATE_<ENDPOINT>) | RSS / peak (VmHWM) MB | $cpu_head | errors |"
