@@ -169,8 +169,9 @@ impl Db {
     /// file) rather than a pool time-out.
     pub fn connect(url: &str, opts: &DbOptions) -> StoreResult<Db> {
         let (backend, target) = parse_url(url);
-        // The readers and the writer share the budget (at least 64 KiB each).
-        let cache_kib = (opts.sqlite_cache_kib / (opts.pool_size.max(1) + 1)).max(64);
+        // SQLite: the readers and the one writer share the cache budget (at least 64 KiB each).
+        let readers = opts.pool_size.max(1);
+        let cache_kib = (opts.sqlite_cache_kib / (readers + 1)).max(64);
         let manager = Manager { backend, target: target.clone(), cache_kib };
         if backend == Backend::Sqlite {
             if let Some(dir) = std::path::Path::new(&target).parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -200,7 +201,7 @@ impl Db {
                 .connection_timeout(opts.connect_timeout)
                 .build_unchecked(manager.clone())
         };
-        let read = build(opts.pool_size.max(1));
+        let read = build(readers);
         let write = match backend {
             Backend::Sqlite => build(1),
             Backend::Postgres => read.clone(),
