@@ -33,6 +33,12 @@ impl AppState {
         Ok(self.workers.read(f).await??)
     }
 
+    /// Reads a request by id, sharing a statement with the lookups queued beside it
+    /// (PostgreSQL, see `workers.rs`); the caller checks its reach.
+    pub async fn look_up_request(&self, id: String) -> crate::error::ApiResult<gongzhi_persistence::requests::Full> {
+        Ok(self.workers.look_up_request(id).await??)
+    }
+
     /// Runs one write transaction off the async executor, on the writer's worker.
     pub async fn write<T: Send + 'static>(
         &self,

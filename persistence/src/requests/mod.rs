@@ -138,6 +138,49 @@ pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<Full> {
     .map_err(StoreError::not_found("request"))
 }
 
+/// The most ids [`get_many`] sends in one PostgreSQL statement.
+pub const LOOKUP_BATCH: usize = 32;
+
+/// The requests among `ids` that exist (each once), in no particular order: on PostgreSQL one
+/// statement per [`LOOKUP_BATCH`] ids; on SQLite, where a query is a function call rather than a
+/// round trip, one cached primary-key lookup per id.
+///
+/// PostgreSQL: `id = ANY($1)` with the array always [`LOOKUP_BATCH`] long (the first id
+/// repeated; the index scan skips repeated keys). A plan for an array of unknown length is
+/// costed for ten elements, a custom plan for the array given: with fewer than ten the plan
+/// cache keeps re-planning every call (≈20 µs of the database's CPU a lookup, BENCHMARKS.md,
+/// seventh round); with the fixed length it settles on the generic plan after five calls.
+pub fn get_many(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<Full>> {
+    match conn {
+        DbConnection::Pg(c) => {
+            let mut found = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(LOOKUP_BATCH) {
+                let mut keys = chunk.to_vec();
+                keys.resize(LOOKUP_BATCH, chunk[0].clone());
+                found.extend(
+                    requests::table
+                        .inner_join(request_details::table)
+                        .filter(requests::id.eq_any(keys))
+                        .select((RequestRow::as_select(), DetailRow::as_select()))
+                        .load::<Full>(c)?,
+                );
+            }
+            Ok(found)
+        }
+        DbConnection::Sqlite(_) => {
+            let mut found = Vec::with_capacity(ids.len());
+            for id in ids {
+                match get(conn, id) {
+                    Ok(full) => found.push(full),
+                    Err(StoreError::Domain(gongzhi_domain::DomainError::NotFound(_))) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(found)
+        }
+    }
+}
+
 /// Records that `department_id` handles (or handled) the request; kept for the department's scope.
 pub fn add_handler(conn: &mut DbConnection, request_id: &str, department_id: &str, at: NaiveDateTime) -> StoreResult<()> {
     if !handled_by(conn, request_id, department_id)? {

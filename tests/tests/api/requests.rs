@@ -307,6 +307,64 @@ fn scope_and_bad_input() {
     act(&app, &staff, &id, json!({"action": "triage", "class": "minor"})).problem(409, "invalid_transition");
 }
 
+/// Single reads arriving together: on PostgreSQL the queued ones are answered with one statement
+/// (api/src/workers.rs), and each caller must still get the request it asked for, within its own
+/// reach. Every (caller, id) pair is read once alone, then all pairs at once from eight threads;
+/// the answers must be the same.
+#[test]
+fn single_reads_together_answer_each_caller_within_reach() {
+    let app = TestApp::start();
+    publish_lists(&app);
+    let mut ids = Vec::new();
+    for (resident, code) in [("13800138000", "NOISE"), ("13800138001", "PARKING"), ("13900139000", "REPAIR")] {
+        let token = app.login(resident);
+        ids.extend([submit(&app, &token, code), submit(&app, &token, code)]);
+    }
+    let staff = app.login("staff.dongzhou");
+    act(&app, &staff, &ids[0], json!({"action": "triage", "class": "major", "department_id": app.department("CGJ"), "deadline_hours": 72})).expect(200);
+    ids.push(uuid::Uuid::now_v7().to_string());
+    let callers: Vec<String> = ["13800138000", "13800138001", "13900139000", "staff.dongzhou", "staff.xiushan", "grid.dongzhou1", "street.haimen", "dept.cgj", "auditor"]
+        .iter()
+        .map(|login| app.login(login))
+        .collect();
+    let pairs: Vec<(&str, &str)> = callers.iter().flat_map(|t| ids.iter().map(move |id| (t.as_str(), id.as_str()))).collect();
+    let read = |(token, id): (&str, &str)| {
+        let r = app.get(&format!("{API}/requests/{id}"), Some(token));
+        (r.status, r.body["id"].as_str().map(str::to_string), r.body["resident_phone"].as_str().map(str::to_string))
+    };
+    let alone: Vec<_> = pairs.iter().map(|p| read(*p)).collect();
+    let seen = |status: u16| alone.iter().filter(|a| a.0 == status).count();
+    // Each resident their own two, 东洲's staff four, 秀山's two, 东洲's first grid's worker two,
+    // 海门 street 秀山's two, the department the one it was given, the auditor all six; the
+    // unknown id nobody.
+    assert_eq!((seen(200), seen(404), alone.len()), (2 + 2 + 2 + 4 + 2 + 2 + 2 + 1 + 6, 40, 63), "{alone:?}");
+    for ((_, id), (status, body_id, _)) in pairs.iter().zip(&alone) {
+        assert_eq!(body_id.as_deref(), (*status == 200).then_some(*id));
+    }
+    std::thread::scope(|s| {
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let (pairs, read) = (&pairs, &read);
+                s.spawn(move || (0..pairs.len()).map(|i| (i + t * 7) % pairs.len()).map(|i| (i, read(pairs[i]))).collect::<Vec<_>>())
+            })
+            .collect();
+        for thread in threads {
+            for (i, answer) in thread.join().expect("reader thread") {
+                assert_eq!(answer, alone[i], "caller {} reading {} together with others", i / ids.len(), pairs[i].1);
+            }
+        }
+    });
+    // Lookups queued at once, the same id twice among them, and an unknown one.
+    let asked: Vec<String> = ids.iter().chain(ids.iter().take(2)).cloned().collect();
+    let answers = actix_web::rt::System::new().block_on(futures_util::future::join_all(asked.iter().map(|id| app.state.look_up_request(id.clone()))));
+    for (id, answer) in asked.iter().zip(answers) {
+        match answer {
+            Ok(full) => assert_eq!(&full.0.id, id),
+            Err(e) => assert_eq!((e.status.as_u16(), id), (404, &ids[6])),
+        }
+    }
+}
+
 #[test]
 fn photos_by_magic_bytes_and_size() {
     let app = TestApp::start();

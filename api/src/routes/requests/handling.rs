@@ -227,18 +227,27 @@ page_type!(RequestPage, RequestView);
 pub fn load_visible(c: &mut DbConnection, caller: &Caller, id: &str) -> StoreResult<Full> {
     caller.scope.require(READERS)?;
     let full = store::get(c, id)?;
-    let visible = match caller.scope.role {
-        Role::Resident => full.0.resident_account_id.as_deref() == Some(caller.scope.account_id.as_str()),
-        Role::DepartmentStaff => match caller.scope.department_id.as_deref() {
+    let visible = match reach_of_row(caller, &full.0) {
+        Some(visible) => visible,
+        None => match caller.scope.department_id.as_deref() {
             Some(d) => store::handled_by(c, id, d)?,
             None => false,
         },
-        _ => caller.scope.covers(&full.0.path),
     };
     if visible {
         Ok(full)
     } else {
         Err(DomainError::NotFound("request").into())
+    }
+}
+
+/// Whether `row` is in the caller's reach, where the row alone decides; `None` for department
+/// staff, whose reach (the requests their department handles or handled) is a table of its own.
+fn reach_of_row(caller: &Caller, row: &RequestRow) -> Option<bool> {
+    match caller.scope.role {
+        Role::Resident => Some(row.resident_account_id.as_deref() == Some(caller.scope.account_id.as_str())),
+        Role::DepartmentStaff => None,
+        _ => Some(caller.scope.covers(&row.path)),
     }
 }
 
@@ -597,8 +606,18 @@ pub async fn list(state: web::Data<AppState>, caller: Caller, f: web::Query<Requ
 #[get("/requests/{id}")]
 pub async fn get_one(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<web::Json<RequestView>> {
     let now = state.clock.now();
-    let c2 = caller.clone();
-    let full = state.read(move |c| load_visible(c, &c2, &id)).await?;
+    caller.scope.require(READERS)?;
+    let full = if caller.scope.role == Role::DepartmentStaff {
+        let c2 = caller.clone();
+        state.read(move |c| load_visible(c, &c2, &id)).await?
+    } else {
+        // The row decides the reach: the lookup may share a statement with others (workers.rs).
+        let full = state.look_up_request(id.into_inner()).await?;
+        if reach_of_row(&caller, &full.0) != Some(true) {
+            return Err(DomainError::NotFound("request").into());
+        }
+        full
+    };
     Ok(web::Json(view(&caller, now, full)))
 }
 
