@@ -14,8 +14,9 @@
 //! running, as a pool time-out did before (an overloaded server answers 503, not ever later).
 //!
 //! Single reads of a request by id (`GET /requests/{id}`, the most frequent call of apps and
-//! departments' systems) have threads of their own on PostgreSQL (合并读取): a quarter of the
-//! pool's connections, at least one (one with the default pool of four on two cores). Such a
+//! departments' systems) have threads of their own on PostgreSQL with a pool of four or more
+//! (合并读取): a quarter of the pool's connections (one with the default pool of four on two
+//! cores; smaller pools keep all their threads for all work). Such a
 //! thread takes the oldest lookup and those already queued behind it (up to [`MAX_BATCH`], never
 //! waiting for more) and answers them with one statement: one round trip instead of one each.
 //! Under light load a lookup is alone; under load the database's per-statement cost and the round
@@ -50,14 +51,14 @@ struct Lookup {
 /// The most lookups one statement answers.
 const MAX_BATCH: usize = request_store::LOOKUP_BATCH;
 
-/// The queues of the read and the write workers. Dropping this ends the threads once their
+/// The queues of the read, write and lookup workers. Dropping this ends the threads once their
 /// queues are empty.
 pub struct Workers {
     read: Sender<Job>,
     /// The read queue itself where reads and writes share one pool (PostgreSQL); SQLite's single
     /// writer has its own thread.
     write: Sender<Job>,
-    /// Lookups of a request by id (PostgreSQL with a pool of two or more).
+    /// Lookups of a request by id (PostgreSQL with a pool of four or more).
     lookups: Option<Sender<Lookup>>,
 }
 
@@ -70,7 +71,7 @@ impl Workers {
     pub fn start(db: &Db) -> Workers {
         let shape = db.shape();
         let lookup_threads = match db.backend() {
-            Backend::Postgres if shape.read >= 2 => (shape.read / 4).max(1),
+            Backend::Postgres if shape.read >= 4 => shape.read / 4,
             _ => 0,
         };
         let read = spawn(db, "read", shape.read - lookup_threads, shape.wait, run);
@@ -152,34 +153,46 @@ fn run(db: &Db, job: Job, _: &Receiver<Job>, wait: Duration) {
 }
 
 /// Answers `first` and the lookups already queued behind it (up to [`MAX_BATCH`] in all) with one
-/// statement; if that fails, each is read on its own, so every caller gets its own answer.
+/// statement. Lookups that waited too long are refused without running, as other work is. When
+/// the database is unavailable every caller is told so at once; after any other failure each
+/// lookup is read on its own, so every caller gets its own answer.
 fn look_up(db: &Db, first: Lookup, queue: &Receiver<Lookup>, wait: Duration) {
-    let mut batch = Vec::with_capacity(8);
-    for l in std::iter::once(first).chain(queue.try_iter().take(MAX_BATCH - 1)) {
-        if l.queued.elapsed() > wait {
-            let _ = l.reply.send(Err(timed_out()));
-        } else {
-            batch.push(l);
-        }
+    let (batch, late): (Vec<Lookup>, Vec<Lookup>) =
+        std::iter::once(first).chain(queue.try_iter().take(MAX_BATCH - 1)).partition(|l| l.queued.elapsed() <= wait);
+    for l in late {
+        let _ = l.reply.send(Err(timed_out()));
     }
     if batch.len() > 1 {
         let ids: Vec<String> = batch.iter().map(|l| l.id.clone()).collect();
-        if let Ok(Ok(rows)) = catch_unwind(AssertUnwindSafe(|| db.read(|c| request_store::get_many(c, &ids)))) {
-            let mut found: HashMap<String, Full> = rows.into_iter().map(|f| (f.0.id.clone(), f)).collect();
-            // The same id may be asked for twice in one batch: the last asker takes the row.
-            let last: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
-            for (i, l) in batch.into_iter().enumerate() {
-                let row = if last[l.id.as_str()] == i { found.remove(&l.id) } else { found.get(&l.id).cloned() };
-                let _ = l.reply.send(row.ok_or_else(|| gongzhi_domain::DomainError::NotFound("request").into()));
+        match catch_unwind(AssertUnwindSafe(|| db.read(|c| request_store::get_many(c, &ids)))) {
+            Ok(Ok(rows)) => return answer(batch, rows),
+            Ok(Err(e)) if matches!(e, StoreError::Unavailable(_)) || e.is_connection_lost() => {
+                for l in batch {
+                    let _ = l.reply.send(Err(StoreError::Unavailable(e.to_string())));
+                }
+                return;
             }
-            return;
+            _ => {}
         }
     }
     for l in batch {
+        if l.queued.elapsed() > wait {
+            let _ = l.reply.send(Err(timed_out()));
         // A panic drops the reply's sender (the caller answers 500).
-        if let Ok(result) = catch_unwind(AssertUnwindSafe(|| db.read(|c| request_store::get(c, &l.id)))) {
+        } else if let Ok(result) = catch_unwind(AssertUnwindSafe(|| db.read(|c| request_store::get(c, &l.id)))) {
             let _ = l.reply.send(result);
         }
+    }
+}
+
+/// Hands each lookup of a batch its row, or 404: the same id may be asked for more than once, and
+/// the last asker takes the row.
+fn answer(batch: Vec<Lookup>, rows: Vec<Full>) {
+    let mut found: HashMap<String, Full> = rows.into_iter().map(|f| (f.0.id.clone(), f)).collect();
+    let last: HashMap<String, usize> = batch.iter().enumerate().map(|(i, l)| (l.id.clone(), i)).collect();
+    for (i, l) in batch.into_iter().enumerate() {
+        let row = if last[&l.id] == i { found.remove(&l.id) } else { found.get(&l.id).cloned() };
+        let _ = l.reply.send(row.ok_or_else(|| gongzhi_domain::DomainError::NotFound("request").into()));
     }
 }
 
@@ -213,6 +226,95 @@ mod tests {
         assert!(matches!(late.expect("answered"), Err(StoreError::Unavailable(_))));
         // Nothing is queued now: work runs again.
         assert_eq!(workers.read(one).await.expect("ran").expect("read"), 1);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// `n` requests of the demo city's 东洲社区, filed by its staff.
+    fn requests(db: &Db, n: usize) -> Vec<String> {
+        use gongzhi_persistence::requests::{DetailRow, RequestRow};
+        use gongzhi_persistence::{accounts, jurisdictions, new_id, to_db};
+        let now = chrono::Utc::now();
+        let city = crate::demo::load(db, now, |_| "a-password-2026".into()).expect("demo city");
+        db.write(|c| {
+            let community = jurisdictions::get(c, &city.communities["东洲社区"])?;
+            let staff = accounts::find_by_login(c, "staff.dongzhou")?.expect("demo staff");
+            (0..n)
+                .map(|i| {
+                    let id = new_id();
+                    let row = RequestRow {
+                        id: id.clone(),
+                        path: community.path.clone(),
+                        community_id: community.id.clone(),
+                        street_id: community.parent_id.clone().expect("a community has a street"),
+                        category_code: "NOISE".into(),
+                        status: "submitted".into(),
+                        class: None,
+                        department_id: None,
+                        deadline: None,
+                        resident_account_id: None,
+                        received_at: to_db(now),
+                        responded_in_time: None,
+                        resolved_at: None,
+                        resolved_on_time: None,
+                        handling_seconds: None,
+                        rating: None,
+                    };
+                    let detail = DetailRow {
+                        id: id.clone(),
+                        jurisdiction_id: community.id.clone(),
+                        description: format!("request {i}"),
+                        latitude: None,
+                        longitude: None,
+                        address: Some("东洲小区".into()),
+                        resident_name: "居民".into(),
+                        resident_phone: None,
+                        filed_by: staff.id.clone(),
+                        listing: "null".into(),
+                        flags: "{}".into(),
+                        responded_at: None,
+                        result: None,
+                        rating_comment: None,
+                        closed_at: None,
+                        updated_at: to_db(now),
+                    };
+                    gongzhi_persistence::requests::insert(c, &row, &detail).map(|_| id)
+                })
+                .collect()
+        })
+        .expect("insert requests")
+    }
+
+    /// Lookups queued together, answered by one call of `look_up`: each asker gets its own row —
+    /// an id asked twice both times, an unknown id 404, a lookup that waited too long 503.
+    #[actix_web::test]
+    async fn a_batch_answers_each_lookup_with_its_own_row() {
+        let dir = std::env::temp_dir().join(format!("gongzhi-workers-{}", uuid::Uuid::now_v7()));
+        let db = db(&dir, Duration::from_secs(10));
+        db.migrate().expect("migrate");
+        let ids = requests(&db, 3);
+        let unknown = uuid::Uuid::now_v7().to_string();
+        let asked = [&ids[2], &ids[0], &unknown, &ids[2], &ids[1], &ids[0]];
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let mut answers = Vec::new();
+        for (i, id) in asked.iter().enumerate() {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            // The fifth lookup has waited past the time-out.
+            let queued = if i == 4 { Instant::now() - Duration::from_secs(60) } else { Instant::now() };
+            tx.send(Lookup { queued, id: id.to_string(), reply }).expect("queue");
+            answers.push(answer);
+        }
+        let first = rx.try_recv().expect("the first lookup");
+        look_up(&db, first, &rx, Duration::from_secs(10));
+        assert!(rx.is_empty(), "the lookups queued behind the first are taken with it");
+        for (i, answer) in answers.into_iter().enumerate() {
+            match (i, answer.await.expect("answered")) {
+                (2, Err(StoreError::Domain(gongzhi_domain::DomainError::NotFound("request")))) => {}
+                (4, Err(StoreError::Unavailable(_))) => {}
+                (i, Ok(full)) if i != 2 && i != 4 => assert_eq!(&full.0.id, asked[i]),
+                (i, other) => panic!("lookup {i} of {}: {other:?}", asked[i]),
+            }
+        }
+        drop(db);
         std::fs::remove_dir_all(dir).ok();
     }
 

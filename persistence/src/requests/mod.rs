@@ -148,9 +148,12 @@ pub const LOOKUP_BATCH: usize = 32;
 /// PostgreSQL: `id = ANY($1)` with the array always [`LOOKUP_BATCH`] long (the first id
 /// repeated; the index scan skips repeated keys). A plan for an array of unknown length is
 /// costed for ten elements, a custom plan for the array given: with fewer than ten the plan
-/// cache keeps re-planning every call (≈20 µs of the database's CPU a lookup, BENCHMARKS.md,
+/// cache keeps re-planning every call (≈35 µs more of the database's CPU a lookup, BENCHMARKS.md,
 /// seventh round); with the fixed length it settles on the generic plan after five calls.
 pub fn get_many(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<Full>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
     match conn {
         DbConnection::Pg(c) => {
             let mut found = Vec::with_capacity(ids.len());
@@ -169,7 +172,7 @@ pub fn get_many(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<Full
         }
         DbConnection::Sqlite(_) => {
             let mut found = Vec::with_capacity(ids.len());
-            for id in ids {
+            for id in &ids {
                 match get(conn, id) {
                     Ok(full) => found.push(full),
                     Err(StoreError::Domain(gongzhi_domain::DomainError::NotFound(_))) => {}

@@ -607,11 +607,16 @@ pub async fn list(state: web::Data<AppState>, caller: Caller, f: web::Query<Requ
 pub async fn get_one(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<web::Json<RequestView>> {
     let now = state.clock.now();
     caller.scope.require(READERS)?;
+    // Ids are UUIDs; anything else is no request (and must not reach a statement shared with other
+    // callers' lookups, workers.rs: PostgreSQL refuses a NUL character in text, for instance).
+    if uuid::Uuid::try_parse(&id).is_err() {
+        return Err(DomainError::NotFound("request").into());
+    }
     let full = if caller.scope.role == Role::DepartmentStaff {
         let c2 = caller.clone();
         state.read(move |c| load_visible(c, &c2, &id)).await?
     } else {
-        // The row decides the reach: the lookup may share a statement with others (workers.rs).
+        // The row decides the reach.
         let full = state.look_up_request(id.into_inner()).await?;
         if reach_of_row(&caller, &full.0) != Some(true) {
             return Err(DomainError::NotFound("request").into());
