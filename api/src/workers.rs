@@ -167,8 +167,12 @@ fn look_up(db: &Db, first: Lookup, queue: &Receiver<Lookup>, wait: Duration) {
         match catch_unwind(AssertUnwindSafe(|| db.read(|c| request_store::get_many(c, &ids)))) {
             Ok(Ok(rows)) => return answer(batch, rows),
             Ok(Err(e)) if matches!(e, StoreError::Unavailable(_)) || e.is_connection_lost() => {
+                let message = match e {
+                    StoreError::Unavailable(m) => m,
+                    lost => lost.to_string(),
+                };
                 for l in batch {
-                    let _ = l.reply.send(Err(StoreError::Unavailable(e.to_string())));
+                    let _ = l.reply.send(Err(StoreError::Unavailable(message.clone())));
                 }
                 return;
             }
@@ -241,24 +245,8 @@ mod tests {
             (0..n)
                 .map(|i| {
                     let id = new_id();
-                    let row = RequestRow {
-                        id: id.clone(),
-                        path: community.path.clone(),
-                        community_id: community.id.clone(),
-                        street_id: community.parent_id.clone().expect("a community has a street"),
-                        category_code: "NOISE".into(),
-                        status: "submitted".into(),
-                        class: None,
-                        department_id: None,
-                        deadline: None,
-                        resident_account_id: None,
-                        received_at: to_db(now),
-                        responded_in_time: None,
-                        resolved_at: None,
-                        resolved_on_time: None,
-                        handling_seconds: None,
-                        rating: None,
-                    };
+                    let street = community.parent_id.clone().expect("a community has a street");
+                    let row = RequestRow::submitted(id.clone(), community.path.clone(), community.id.clone(), street, "NOISE".into(), None, to_db(now));
                     let detail = DetailRow {
                         id: id.clone(),
                         jurisdiction_id: community.id.clone(),
@@ -314,6 +302,42 @@ mod tests {
                 (i, other) => panic!("lookup {i} of {}: {other:?}", asked[i]),
             }
         }
+        drop(db);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// A shared statement that cannot get a connection answers every lookup of it unavailable at
+    /// once (not one pool time-out after another).
+    #[actix_web::test]
+    async fn a_batch_without_a_connection_is_unavailable_to_all() {
+        let dir = std::env::temp_dir().join(format!("gongzhi-workers-{}", uuid::Uuid::now_v7()));
+        // The pool's time-out is 200 ms: reading the three alone after the shared statement failed
+        // would take four of them.
+        let db = db(&dir, Duration::from_millis(200));
+        let (held, release) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let holder = {
+            let db = db.clone();
+            // The read pool's only connection, held until released.
+            std::thread::spawn(move || db.read(|_| Ok(held.0.send(()).map(|_| release.1.recv()))))
+        };
+        held.1.recv().expect("the connection is held");
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let answers: Vec<_> = (0..3)
+            .map(|_| {
+                let (reply, answer) = tokio::sync::oneshot::channel();
+                tx.send(Lookup { queued: Instant::now(), id: uuid::Uuid::now_v7().to_string(), reply }).expect("queue");
+                answer
+            })
+            .collect();
+        let started = Instant::now();
+        look_up(&db, rx.try_recv().expect("a lookup"), &rx, Duration::from_secs(10));
+        assert!(started.elapsed() < Duration::from_millis(600), "one time-out, not one per lookup");
+        for answer in answers {
+            assert!(matches!(answer.await.expect("answered"), Err(StoreError::Unavailable(_))));
+        }
+        release.0.send(()).expect("release");
+        let signalled = holder.join().expect("holder thread").expect("the holding read");
+        signalled.expect("signalled").expect("released");
         drop(db);
         std::fs::remove_dir_all(dir).ok();
     }

@@ -64,6 +64,39 @@ pub struct RequestRow {
     pub rating: Option<String>,
 }
 
+impl RequestRow {
+    /// A request as submitted (`submitted`): not yet triaged, no department, deadline, outcome or
+    /// rating.
+    pub fn submitted(
+        id: String,
+        path: String,
+        community_id: String,
+        street_id: String,
+        category_code: String,
+        resident_account_id: Option<String>,
+        received_at: NaiveDateTime,
+    ) -> RequestRow {
+        RequestRow {
+            id,
+            path,
+            community_id,
+            street_id,
+            category_code,
+            status: gongzhi_domain::request::Status::Submitted.as_str().into(),
+            class: None,
+            department_id: None,
+            deadline: None,
+            resident_account_id,
+            received_at,
+            responded_in_time: None,
+            resolved_at: None,
+            resolved_on_time: None,
+            handling_seconds: None,
+            rating: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = request_details, treat_none_as_null = true)]
 pub struct DetailRow {

@@ -487,24 +487,7 @@ pub(crate) fn create(c: &mut DbConnection, caller: &Caller, b: &SubmitRequest, s
         None => None,
     };
     let id = new_id();
-    let row = RequestRow {
-        id: id.clone(),
-        path: node.path.clone(),
-        community_id: ids[2].clone(),
-        street_id: ids[1].clone(),
-        category_code: s.code.as_str().into(),
-        status: Status::Submitted.as_str().into(),
-        class: None,
-        department_id: None,
-        deadline: None,
-        resident_account_id: resident_account,
-        received_at: to_db(now),
-        responded_in_time: None,
-        resolved_at: None,
-        resolved_on_time: None,
-        handling_seconds: None,
-        rating: None,
-    };
+    let row = RequestRow::submitted(id.clone(), node.path.clone(), ids[2].clone(), ids[1].clone(), s.code.as_str().into(), resident_account, to_db(now));
     let detail = DetailRow {
         id: id.clone(),
         jurisdiction_id: node.id.clone(),
