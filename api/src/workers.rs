@@ -165,7 +165,7 @@ fn look_up(db: &Db, first: Lookup, queue: &Receiver<Lookup>, wait: Duration) {
     if batch.len() > 1 {
         let ids: Vec<String> = batch.iter().map(|l| l.id.clone()).collect();
         match catch_unwind(AssertUnwindSafe(|| db.read(|c| request_store::get_many(c, &ids)))) {
-            Ok(Ok(rows)) => return answer(batch, rows),
+            Ok(Ok(rows)) => return answer(batch, &ids, rows),
             Ok(Err(e)) if matches!(e, StoreError::Unavailable(_)) || e.is_connection_lost() => {
                 let message = match e {
                     StoreError::Unavailable(m) => m,
@@ -189,13 +189,13 @@ fn look_up(db: &Db, first: Lookup, queue: &Receiver<Lookup>, wait: Duration) {
     }
 }
 
-/// Hands each lookup of a batch its row, or 404: the same id may be asked for more than once, and
-/// the last asker takes the row.
-fn answer(batch: Vec<Lookup>, rows: Vec<Full>) {
+/// Hands each lookup of a batch (whose ids are `ids`, in order) its row, or 404: the same id may
+/// be asked for more than once, and the last asker takes the row.
+fn answer(batch: Vec<Lookup>, ids: &[String], rows: Vec<Full>) {
     let mut found: HashMap<String, Full> = rows.into_iter().map(|f| (f.0.id.clone(), f)).collect();
-    let last: HashMap<String, usize> = batch.iter().enumerate().map(|(i, l)| (l.id.clone(), i)).collect();
+    let last: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
     for (i, l) in batch.into_iter().enumerate() {
-        let row = if last[&l.id] == i { found.remove(&l.id) } else { found.get(&l.id).cloned() };
+        let row = if last[l.id.as_str()] == i { found.remove(&l.id) } else { found.get(&l.id).cloned() };
         let _ = l.reply.send(row.ok_or_else(|| gongzhi_domain::DomainError::NotFound("request").into()));
     }
 }
