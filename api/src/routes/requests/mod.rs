@@ -32,7 +32,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(handling::list)
         .service(handling::escalate_overdue)
         .service(handling::auto_close)
-        .service(handling::get_one)
         .service(handling::act)
         .service(handling::timeline)
         .service(photos::upload)
