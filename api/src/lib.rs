@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod json;
+pub mod log_writer;
 pub mod middleware;
 pub mod open311;
 pub mod routes;

@@ -5,6 +5,7 @@ use actix_web::{web, HttpServer};
 use clap::{Parser, Subcommand};
 use gongzhi_api::auth::password;
 use gongzhi_api::config::Config;
+use gongzhi_api::log_writer;
 use gongzhi_api::{build_app, demo, AppState};
 use gongzhi_domain::clock::{Clock, SystemClock};
 use gongzhi_domain::role::Role;
@@ -44,11 +45,11 @@ enum Command {
     },
 }
 
-/// Flushes the background log writer when taken and dropped (at exit, including [`fail`]).
-static LOG_FLUSH: std::sync::Mutex<Option<tracing_appender::non_blocking::WorkerGuard>> = std::sync::Mutex::new(None);
-
+/// Writes the buffered log lines (at exit, including [`fail`]).
 fn flush_log() {
-    drop(LOG_FLUSH.lock().ok().and_then(|mut g| g.take()));
+    if let Some(log) = log_writer::stdout_if_started() {
+        log.flush_now();
+    }
 }
 
 fn fail(msg: impl std::fmt::Display) -> ! {
@@ -115,12 +116,9 @@ fn limit_malloc_arenas() {}
 
 fn main() {
     limit_malloc_arenas();
-    // The log lines go to stdout through a background writer thread: request handlers only queue
-    // them (a full queue makes them wait rather than lose lines). The guard flushes at exit.
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::stdout());
-    if let Ok(mut g) = LOG_FLUSH.lock() {
-        *g = Some(guard);
-    }
+    // The log lines go to stdout in batches written by a background thread: request handlers only
+    // buffer them (a full buffer makes them wait rather than lose lines).
+    let writer = log_writer::stdout().clone();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("GONGZHI_LOG").unwrap_or_else(|_| "info".into()))
         .json()

@@ -48,13 +48,66 @@ pub async fn request_id(req: ServiceRequest, next: Next<impl MessageBody + 'stat
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HeaderName::from_static(REQUEST_ID_HEADER), v);
     }
-    tracing::info!(
-        request_id = %id,
-        method = %method,
-        path = %path,
-        status = res.status().as_u16(),
-        micros = started.elapsed().as_micros() as u64,
-        "request"
-    );
+    let (status, micros) = (res.status().as_u16(), started.elapsed().as_micros() as u64);
+    if tracing::enabled!(tracing::Level::INFO) {
+        match crate::log_writer::stdout_if_started() {
+            Some(log) => log.append(&access_line(chrono::Utc::now(), &id, &method, &path, status, micros)),
+            None => tracing::info!(request_id = %id, method = %method, path = %path, status, micros, "request"),
+        }
+    }
     Ok(res)
+}
+
+/// The access-log line, exactly as the JSON formatter of `tracing-subscriber` writes the
+/// `tracing::info!` event above (so log tooling sees one format), but written directly: the
+/// formatter's field visitors and per-write escaping were ≈6% of a single read's CPU, spent
+/// before the response leaves. `GONGZHI_LOG` still decides whether it is written.
+pub fn access_line(at: chrono::DateTime<chrono::Utc>, id: &str, method: &str, path: &str, status: u16, micros: u64) -> Vec<u8> {
+    let mut line = Vec::with_capacity(224 + path.len());
+    let mut ts = [0; crate::common::rfc3339::MAX_LEN];
+    line.extend_from_slice(b"{\"timestamp\":\"");
+    line.extend_from_slice(crate::common::rfc3339::format(&at, Some(6), &mut ts).as_bytes());
+    line.extend_from_slice(b"\",\"level\":\"INFO\",\"fields\":{\"message\":\"request\",\"request_id\":");
+    for (value, next) in [(id, &b",\"method\":"[..]), (method, b",\"path\":"), (path, b",\"status\":")] {
+        // Writing JSON text into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut line, value);
+        line.extend_from_slice(next);
+    }
+    line.extend_from_slice(format!("{status},\"micros\":{micros}}},\"target\":\"{}\"}}\n", module_path!()).as_bytes());
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// The hand-written line is byte for byte what `tracing-subscriber`'s JSON formatter writes for
+    /// the same event (its timestamp aside, which is taken inside the formatter).
+    #[test]
+    fn the_access_line_is_the_json_formatters_line() {
+        #[derive(Clone, Default)]
+        struct Sink(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Sink {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().expect("sink").extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let sink = Sink::default();
+        let writer = sink.clone();
+        let subscriber = tracing_subscriber::fmt().json().with_writer(move || writer.clone()).finish();
+        let (id, method, path) = ("req-1.a:b_c", "GET", "/api/v1/requests/\"quoted\"\\back/中文");
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(target: "gongzhi_api::middleware", request_id = %id, method = %method, path = %path, status = 404u16, micros = 1234u64, "request");
+        });
+        let theirs = String::from_utf8(sink.0.lock().expect("sink").clone()).expect("utf-8");
+        let at: serde_json::Value = serde_json::from_str(&theirs).expect("a JSON line");
+        let at = chrono::DateTime::parse_from_rfc3339(at["timestamp"].as_str().expect("timestamp")).expect("RFC 3339").to_utc();
+        let ours = String::from_utf8(access_line(at, id, method, path, 404, 1234)).expect("utf-8");
+        assert_eq!(ours, theirs);
+    }
 }
