@@ -63,7 +63,7 @@ pub async fn request_id(req: ServiceRequest, next: Next<impl MessageBody + 'stat
 /// formatter's field visitors and per-write escaping were ≈6% of a single read's CPU, spent
 /// before the response leaves. `GONGZHI_LOG` still decides whether it is written.
 pub fn access_line(at: chrono::DateTime<chrono::Utc>, id: &str, method: &str, path: &str, status: u16, micros: u64) -> Vec<u8> {
-    let mut line = Vec::with_capacity(224 + path.len());
+    let mut line = Vec::with_capacity(320 + path.len());
     let mut ts = [0; crate::common::rfc3339::MAX_LEN];
     line.extend_from_slice(b"{\"timestamp\":\"");
     line.extend_from_slice(crate::common::rfc3339::format(&at, Some(6), &mut ts).as_bytes());
