@@ -100,7 +100,8 @@ fn print_demo(db: &Db, clock: &dyn Clock) {
 /// spread a busy server's allocations over many arenas. Twice the cores,
 /// unless `MALLOC_ARENA_MAX` says otherwise (glibc reads it itself): on SQLite at 10M requests the
 /// peak RSS under the harness fell from 135–144 MB to ≈90 MB, for ≈5% of a list page's
-/// throughput (BENCHMARKS.md). Runs before any other thread exists.
+/// throughput (BENCHMARKS.md). Since Rust's own allocations moved to mimalloc ([`ALLOC`]) this
+/// bounds what the C libraries (libpq, SQLite) allocate. Runs before any other thread exists.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
@@ -113,6 +114,14 @@ fn limit_malloc_arenas() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn limit_malloc_arenas() {}
+
+/// mimalloc (内存分配器) rather than glibc's malloc: a request's row is allocated on a database
+/// thread and freed on an actix worker, and glibc's per-thread caches do not serve that pattern
+/// (its `malloc`/`free` were ≈13% of a single read's CPU on the actix workers). Single read on
+/// PostgreSQL +7%, list pages within their spread, peak RSS within the 150 MB target
+/// (BENCHMARKS.md, eighth round). Libraries written in C (libpq, SQLite) keep glibc's malloc.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     limit_malloc_arenas();
