@@ -117,9 +117,10 @@ fn limit_malloc_arenas() {}
 
 /// mimalloc (内存分配器) rather than glibc's malloc: a request's row is allocated on a database
 /// thread and freed on an actix worker, and glibc's per-thread caches do not serve that pattern
-/// (its `malloc`/`free` were ≈13% of a single read's CPU on the actix workers). Single read on
-/// PostgreSQL +7%, list pages within their spread, peak RSS within the 150 MB target
-/// (BENCHMARKS.md, eighth round). Libraries written in C (libpq, SQLite) keep glibc's malloc.
+/// (its `malloc`/`free` were ≈13% of a single read's CPU on the actix workers). PostgreSQL single
+/// read 36.1% → 39.6% of `/healthz` (medians of six alternating pairs), peak RSS within the
+/// 150 MB target (BENCHMARKS.md, eighth round). Libraries written in C (libpq, SQLite) keep
+/// glibc's malloc.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
