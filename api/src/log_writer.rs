@@ -28,8 +28,9 @@ struct Shared<W> {
     /// Signalled when the buffer reaches [`SOON`] (to the writer thread) or is taken (to writers
     /// waiting for room).
     changed: Condvar,
-    /// The output; held while a batch is written so batches reach it in the order taken.
-    out: Mutex<W>,
+    /// The output and the batch being written (kept between batches, so the buffer that replaces
+    /// it already has room); held while a batch is written so batches reach it in the order taken.
+    out: Mutex<(W, Vec<u8>)>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -40,13 +41,15 @@ impl<W: Write> Shared<W> {
     /// Writes what is buffered. A failed write is reported on stderr; the lines are gone, as a
     /// line written straight to a broken stdout would be.
     fn write_out(&self) {
-        let mut out = lock(&self.out);
-        let batch = std::mem::take(&mut *lock(&self.pending));
+        let mut guard = lock(&self.out);
+        let (out, batch) = &mut *guard;
+        batch.clear();
+        std::mem::swap(&mut *lock(&self.pending), batch);
         self.changed.notify_all();
         if batch.is_empty() {
             return;
         }
-        if let Err(e) = out.write_all(&batch).and_then(|_| out.flush()) {
+        if let Err(e) = out.write_all(batch).and_then(|_| out.flush()) {
             eprintln!("gongzhi: cannot write the log: {e}");
         }
     }
@@ -66,7 +69,7 @@ impl<W: Write + Send + 'static> Clone for LogWriter<W> {
 impl<W: Write + Send + 'static> LogWriter<W> {
     /// Starts the writer thread for `out`. The thread lives as long as the process.
     pub fn start(out: W) -> LogWriter<W> {
-        let shared = Arc::new(Shared { pending: Mutex::new(Vec::with_capacity(SOON)), changed: Condvar::new(), out: Mutex::new(out) });
+        let shared = Arc::new(Shared { pending: Mutex::new(Vec::with_capacity(SOON)), changed: Condvar::new(), out: Mutex::new((out, Vec::with_capacity(SOON))) });
         let writer = LogWriter { shared: shared.clone() };
         std::thread::Builder::new()
             .name("log-writer".into())
