@@ -85,8 +85,9 @@ pub mod rfc3339 {
     pub const MAX_LEN: usize = 40;
 
     /// Fractional digits: `None` as chrono's `AutoSi` (none, 3, 6 or 9, the fewest that keep the
-    /// value), or exactly this many of 3, 6 or 9.
+    /// value), or `Some` of 3, 6 or 9 (chrono's `Millis`, `Micros`, `Nanos`); no other count.
     pub fn format<'b>(t: &DateTime<Utc>, digits: Option<u8>, buf: &'b mut [u8; MAX_LEN]) -> &'b str {
+        debug_assert!(matches!(digits, None | Some(3 | 6 | 9)), "3, 6 or 9 fractional digits");
         let (year, nanos) = (t.year(), t.nanosecond());
         // Years of other than four digits and leap seconds: chrono's own text.
         if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {

@@ -52,6 +52,11 @@ impl<W: Write> Shared<W> {
         if let Err(e) = out.write_all(batch).and_then(|_| out.flush()) {
             eprintln!("gongzhi: cannot write the log: {e}");
         }
+        // A burst (a stalled stdout) should not keep its buffer for good.
+        if batch.capacity() > 4 * SOON {
+            batch.clear();
+            batch.shrink_to(SOON);
+        }
     }
 }
 
@@ -219,5 +224,7 @@ mod tests {
         log.flush_now();
         assert_eq!(lines(&sink).len(), 4 * LIMIT / line.len());
         assert!(lock(&log.shared.pending).is_empty());
+        let kept = lock(&log.shared.pending).capacity() + lock(&log.shared.out).1.capacity();
+        assert!(kept <= 8 * SOON, "the burst's buffers are given back ({kept} bytes kept)");
     }
 }

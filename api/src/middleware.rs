@@ -49,7 +49,7 @@ pub async fn request_id(req: ServiceRequest, next: Next<impl MessageBody + 'stat
         res.headers_mut().insert(HeaderName::from_static(REQUEST_ID_HEADER), v);
     }
     let (status, micros) = (res.status().as_u16(), started.elapsed().as_micros() as u64);
-    if tracing::enabled!(tracing::Level::INFO) {
+    if tracing::enabled!(tracing::Level::INFO, request_id, method, path, status, micros) {
         match crate::log_writer::stdout_if_started() {
             Some(log) => log.append(&access_line(chrono::Utc::now(), &id, &method, &path, status, micros)),
             None => tracing::info!(request_id = %id, method = %method, path = %path, status, micros, "request"),
