@@ -163,9 +163,9 @@ fn look_up(db: &Db, first: Lookup, queue: &Receiver<Lookup>, wait: Duration) {
         let _ = l.reply.send(Err(timed_out()));
     }
     if batch.len() > 1 {
-        let ids: Vec<String> = batch.iter().map(|l| l.id.clone()).collect();
+        let ids: Vec<&str> = batch.iter().map(|l| l.id.as_str()).collect();
         match catch_unwind(AssertUnwindSafe(|| db.read(|c| request_store::get_many(c, &ids)))) {
-            Ok(Ok(rows)) => return answer(batch, &ids, rows),
+            Ok(Ok(rows)) => return answer(batch, rows),
             Ok(Err(e)) if matches!(e, StoreError::Unavailable(_)) || e.is_connection_lost() => {
                 let message = match e {
                     StoreError::Unavailable(m) => m,
@@ -189,13 +189,16 @@ fn look_up(db: &Db, first: Lookup, queue: &Receiver<Lookup>, wait: Duration) {
     }
 }
 
-/// Hands each lookup of a batch (whose ids are `ids`, in order) its row, or 404: the same id may
-/// be asked for more than once, and the last asker takes the row.
-fn answer(batch: Vec<Lookup>, ids: &[String], rows: Vec<Full>) {
+/// Hands each lookup of a batch its row, or 404: the same id may be asked for more than once, and
+/// the last asker takes the row (the others a copy).
+fn answer(batch: Vec<Lookup>, rows: Vec<Full>) {
     let mut found: HashMap<String, Full> = rows.into_iter().map(|f| (f.0.id.clone(), f)).collect();
-    let last: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
-    for (i, l) in batch.into_iter().enumerate() {
-        let row = if last[l.id.as_str()] == i { found.remove(&l.id) } else { found.get(&l.id).cloned() };
+    let takes: Vec<bool> = {
+        let last: HashMap<&str, usize> = batch.iter().enumerate().map(|(i, l)| (l.id.as_str(), i)).collect();
+        batch.iter().enumerate().map(|(i, l)| last[l.id.as_str()] == i).collect()
+    };
+    for (l, takes) in batch.into_iter().zip(takes) {
+        let row = if takes { found.remove(&l.id) } else { found.get(&l.id).cloned() };
         let _ = l.reply.send(row.ok_or_else(|| gongzhi_domain::DomainError::NotFound("request").into()));
     }
 }

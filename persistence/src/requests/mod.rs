@@ -192,16 +192,16 @@ pub const LOOKUP_BATCH: usize = 32;
 /// costed for ten elements, a custom plan for the array given: with fewer than ten the plan
 /// cache keeps re-planning every call (≈35 µs more of the database's CPU a lookup, BENCHMARKS.md,
 /// seventh round); with the fixed length it settles on the generic plan after five calls.
-pub fn get_many(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<Full>> {
-    let mut ids = ids.to_vec();
+pub fn get_many<S: AsRef<str>>(conn: &mut DbConnection, ids: &[S]) -> StoreResult<Vec<Full>> {
+    let mut ids: Vec<&str> = ids.iter().map(AsRef::as_ref).collect();
     ids.sort_unstable();
     ids.dedup();
     match conn {
         DbConnection::Pg(c) => {
             let mut found = Vec::with_capacity(ids.len());
             for chunk in ids.chunks(LOOKUP_BATCH) {
-                let mut keys: Vec<&str> = chunk.iter().map(String::as_str).collect();
-                keys.resize(LOOKUP_BATCH, keys[0]);
+                let mut keys = chunk.to_vec();
+                keys.resize(LOOKUP_BATCH, chunk[0]);
                 let among = requests::id.eq(any(keys));
                 found.extend(
                     requests::table
@@ -215,7 +215,7 @@ pub fn get_many(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<Full
         }
         DbConnection::Sqlite(_) => {
             let mut found = Vec::with_capacity(ids.len());
-            for id in &ids {
+            for id in ids {
                 match get(conn, id) {
                     Ok(full) => found.push(full),
                     Err(StoreError::Domain(gongzhi_domain::DomainError::NotFound(_))) => {}
