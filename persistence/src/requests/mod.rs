@@ -183,15 +183,22 @@ diesel::define_sql_function! {
 /// The most ids [`get_many`] sends in one PostgreSQL statement.
 pub const LOOKUP_BATCH: usize = 32;
 
+/// The fewest ids a lookup statement is given (the first id repeated up to this many): the length
+/// PostgreSQL assumes for an array parameter when it costs a generic plan.
+const LOOKUP_MIN_KEYS: usize = 10;
+
 /// The requests among `ids` that exist (each once), in no particular order: on PostgreSQL one
 /// statement per [`LOOKUP_BATCH`] ids; on SQLite, where a query is a function call rather than a
 /// round trip, one cached primary-key lookup per id.
 ///
-/// PostgreSQL: `id = ANY($1)` with the array always [`LOOKUP_BATCH`] long (the first id
-/// repeated; the index scan skips repeated keys). A plan for an array of unknown length is
-/// costed for ten elements, a custom plan for the array given: with fewer than ten the plan
-/// cache keeps re-planning every call (≈35 µs more of the database's CPU a lookup, BENCHMARKS.md,
-/// seventh round); with the fixed length it settles on the generic plan after five calls.
+/// PostgreSQL: `id = ANY($1)`, one prepared statement. Its generic plan is costed for an array of
+/// ten elements, a custom plan for the array given; with fewer than ten the custom plan looks
+/// cheaper and the plan cache re-plans every call (≈35 µs more of the database's CPU a lookup,
+/// BENCHMARKS.md, seventh round). So a batch of fewer than [`LOOKUP_MIN_KEYS`] ids is padded to
+/// that many (the first id repeated; the index scan skips repeated keys) and the cache settles on
+/// the generic plan after five calls. Padding every batch to [`LOOKUP_BATCH`], as before, made the
+/// database parse and sort 32 keys for the ≈4 ids of a typical batch (≈10% more of its CPU a
+/// statement, ninth round).
 pub fn get_many<S: AsRef<str>>(conn: &mut DbConnection, ids: &[S]) -> StoreResult<Vec<Full>> {
     let mut ids: Vec<&str> = ids.iter().map(AsRef::as_ref).collect();
     ids.sort_unstable();
@@ -201,7 +208,7 @@ pub fn get_many<S: AsRef<str>>(conn: &mut DbConnection, ids: &[S]) -> StoreResul
             let mut found = Vec::with_capacity(ids.len());
             for chunk in ids.chunks(LOOKUP_BATCH) {
                 let mut keys = chunk.to_vec();
-                keys.resize(LOOKUP_BATCH, chunk[0]);
+                keys.resize(chunk.len().max(LOOKUP_MIN_KEYS), chunk[0]);
                 let among = requests::id.eq(any(keys));
                 found.extend(
                     requests::table
