@@ -10,7 +10,8 @@
 //! buffer and nothing more; the thread wakes every [`INTERVAL`], or as soon as the buffer holds
 //! [`SOON`] bytes, and writes everything gathered. Lines are never dropped: when the
 //! output cannot keep up and [`LIMIT`] bytes wait, writers wait for room (as the bounded queue
-//! made them wait before). [`LogWriter::flush_now`] writes what is left at exit.
+//! made them wait before). [`LogWriter::flush_within`] writes what is left at exit, waiting at
+//! most a second for the output.
 
 use std::io::{Stdout, Write};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
@@ -94,6 +95,19 @@ impl<W: Write + Send + 'static> LogWriter<W> {
     /// Writes everything buffered so far before returning.
     pub fn flush_now(&self) {
         self.shared.write_out();
+    }
+
+    /// Writes everything buffered so far, waiting at most `limit`: an output whose reader stopped
+    /// reading (a stalled pipe) must not keep the process from exiting. False when the time ran
+    /// out; the lines then stay with the output's writer, which the exiting process abandons.
+    pub fn flush_within(&self, limit: Duration) -> bool {
+        let (done, finished) = std::sync::mpsc::channel();
+        let log = self.clone();
+        let flushing = std::thread::Builder::new().name("log-flush".into()).spawn(move || {
+            log.flush_now();
+            let _ = done.send(());
+        });
+        flushing.is_ok() && finished.recv_timeout(limit).is_ok()
     }
 
     /// Buffers `buf` (whole lines) for the thread to write.
@@ -206,6 +220,21 @@ mod tests {
         let log = LogWriter::start(sink.clone());
         log.clone().write_all(b"last words\n").expect("write");
         log.flush_now();
+        assert_eq!(lines(&sink), ["last words"]);
+    }
+
+    #[test]
+    fn flush_within_gives_up_on_an_output_that_does_not_take_the_lines() {
+        let stuck = Sink { delay: Duration::from_secs(30), ..Default::default() };
+        let log = LogWriter::start(stuck.clone());
+        log.clone().write_all(b"never read\n").expect("write");
+        let started = Instant::now();
+        assert!(!log.flush_within(Duration::from_millis(200)));
+        assert!(started.elapsed() < Duration::from_secs(5), "gave up after {:?}", started.elapsed());
+        let sink = Sink::default();
+        let log = LogWriter::start(sink.clone());
+        log.clone().write_all(b"last words\n").expect("write");
+        assert!(log.flush_within(Duration::from_secs(5)));
         assert_eq!(lines(&sink), ["last words"]);
     }
 

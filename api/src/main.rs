@@ -46,9 +46,13 @@ enum Command {
 }
 
 /// Writes the buffered log lines (at exit, including [`fail`]).
+/// Writes the buffered log lines at exit, giving up after a second when stdout does not take them
+/// (a stalled reader must not keep the process from exiting).
 fn flush_log() {
     if let Some(log) = log_writer::stdout_if_started() {
-        log.flush_now();
+        if !log.flush_within(std::time::Duration::from_secs(1)) {
+            eprintln!("gongzhi: the log output did not take the last lines within a second; they are lost");
+        }
     }
 }
 
