@@ -98,8 +98,10 @@ impl<W: Write + Send + 'static> LogWriter<W> {
     }
 
     /// Writes everything buffered so far, waiting at most `limit`: an output whose reader stopped
-    /// reading (a stalled pipe) must not keep the process from exiting. False when the time ran
-    /// out; the lines then stay with the output's writer, which the exiting process abandons.
+    /// reading (a stalled pipe) must not keep the process from exiting. Meant for exit: the write
+    /// runs on a thread of its own, which is left behind (blocked on the output) when the time
+    /// runs out. False then, or when no thread could be started; the lines not yet written are
+    /// lost with the process.
     pub fn flush_within(&self, limit: Duration) -> bool {
         let (done, finished) = std::sync::mpsc::channel();
         let log = self.clone();

@@ -197,8 +197,8 @@ const LOOKUP_MIN_KEYS: usize = 10;
 /// BENCHMARKS.md, seventh round). So a batch of fewer than [`LOOKUP_MIN_KEYS`] ids is padded to
 /// that many (the first id repeated; the index scan skips repeated keys) and the cache settles on
 /// the generic plan after five calls. Padding every batch to [`LOOKUP_BATCH`], as before, made the
-/// database parse and sort 32 keys for the ≈4 ids of a typical batch (≈10% more of its CPU a
-/// statement, ninth round).
+/// database parse and sort 32 keys for the ≈4 ids of a typical batch (a statement 11–16% slower
+/// in pgbench, BENCHMARKS.md, ninth round).
 pub fn get_many<S: AsRef<str>>(conn: &mut DbConnection, ids: &[S]) -> StoreResult<Vec<Full>> {
     let mut ids: Vec<&str> = ids.iter().map(AsRef::as_ref).collect();
     ids.sort_unstable();
