@@ -3,11 +3,13 @@
 
 use crate::error::{ApiError, ApiResult};
 use actix_web::dev::Payload;
+use actix_web::body::BoxBody;
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse, Responder, ResponseError};
 use futures_util::future::LocalBoxFuture;
 use gongzhi_domain::FieldError;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// A JSON request body of type `T`.
 #[derive(Debug)]
@@ -95,6 +97,36 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             }
             parse(&bytes).map(Json)
         })
+    }
+}
+
+/// A 200 JSON response written into a buffer reserved up front. `web::Json` serialises into
+/// serde_json's 128-byte start and doubles it: four copies for a request's ≈1.3 KB view, ten for a
+/// list page's ≈75 KB (BENCHMARKS.md, tenth round). Where the size is known roughly, reserve it.
+pub struct SizedJson<T> {
+    value: T,
+    capacity: usize,
+}
+
+impl<T: Serialize> SizedJson<T> {
+    /// `value`, expected to take about `capacity` bytes (more only costs a copy).
+    pub fn new(value: T, capacity: usize) -> Self {
+        SizedJson { value, capacity }
+    }
+}
+
+impl<T: Serialize> Responder for SizedJson<T> {
+    type Body = BoxBody;
+
+    fn respond_to(self, _: &HttpRequest) -> HttpResponse {
+        let mut body = Vec::with_capacity(self.capacity);
+        match serde_json::to_writer(&mut body, &self.value) {
+            Ok(()) => HttpResponse::Ok().content_type(mime::APPLICATION_JSON).body(body),
+            Err(e) => {
+                tracing::error!(error = %e, "serialising a response");
+                ApiError::internal().error_response()
+            }
+        }
     }
 }
 

@@ -29,7 +29,6 @@
 use crossbeam_channel::{Receiver, Sender};
 use gongzhi_persistence::requests::{self as request_store, Full};
 use gongzhi_persistence::{Backend, Db, DbConnection, StoreError, StoreResult};
-use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
@@ -157,8 +156,9 @@ fn run(db: &Db, job: Job, _: &Receiver<Job>, wait: Duration) {
 /// the database is unavailable every caller is told so at once; after any other failure each
 /// lookup is read on its own, so every caller gets its own answer.
 fn look_up(db: &Db, first: Lookup, queue: &Receiver<Lookup>, wait: Duration) {
+    let now = Instant::now();
     let (batch, late): (Vec<Lookup>, Vec<Lookup>) =
-        std::iter::once(first).chain(queue.try_iter().take(MAX_BATCH - 1)).partition(|l| l.queued.elapsed() <= wait);
+        std::iter::once(first).chain(queue.try_iter().take(MAX_BATCH - 1)).partition(|l| now.duration_since(l.queued) <= wait);
     for l in late {
         let _ = l.reply.send(Err(timed_out()));
     }
@@ -190,15 +190,16 @@ fn look_up(db: &Db, first: Lookup, queue: &Receiver<Lookup>, wait: Duration) {
 }
 
 /// Hands each lookup of a batch its row, or 404: the same id may be asked for more than once, and
-/// the last asker takes the row (the others a copy).
-fn answer(batch: Vec<Lookup>, rows: Vec<Full>) {
-    let mut found: HashMap<String, Full> = rows.into_iter().map(|f| (f.0.id.clone(), f)).collect();
-    let takes: Vec<bool> = {
-        let last: HashMap<&str, usize> = batch.iter().enumerate().map(|(i, l)| (l.id.as_str(), i)).collect();
-        batch.iter().enumerate().map(|(i, l)| last[l.id.as_str()] == i).collect()
-    };
+/// the last asker takes the row (the others a copy). A batch holds at most [`MAX_BATCH`] lookups,
+/// so the rows are searched in place rather than hashed.
+fn answer(batch: Vec<Lookup>, mut rows: Vec<Full>) {
+    let takes: Vec<bool> = (0..batch.len()).map(|i| batch[i + 1..].iter().all(|later| later.id != batch[i].id)).collect();
     for (l, takes) in batch.into_iter().zip(takes) {
-        let row = if takes { found.remove(&l.id) } else { found.get(&l.id).cloned() };
+        let row = match rows.iter().position(|f| f.0.id == l.id) {
+            Some(k) if takes => Some(rows.swap_remove(k)),
+            Some(k) => Some(rows[k].clone()),
+            None => None,
+        };
         let _ = l.reply.send(row.ok_or_else(|| gongzhi_domain::DomainError::NotFound("request").into()));
     }
 }

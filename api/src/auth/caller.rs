@@ -6,14 +6,15 @@ use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use gongzhi_domain::authz::Scope;
-use gongzhi_domain::jurisdiction::JurisdictionPath;
 use gongzhi_domain::role::Role;
 use std::future::{ready, Ready};
+use std::sync::Arc;
 
 /// An authenticated caller whose password need not be changed first.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub scope: Scope,
+    /// Shared with every request presenting the same token (built once, `JwtKeys::verify`).
+    pub scope: Arc<Scope>,
     pub request_id: String,
 }
 
@@ -37,25 +38,16 @@ fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
 fn authenticate(req: &HttpRequest) -> Result<(Caller, bool), ApiError> {
     let state = req.app_data::<web::Data<AppState>>().expect("AppState registered");
     let token = bearer(req)?;
-    let claims = state.jwt.verify(token, state.clock.now().timestamp()).map_err(|e| {
+    let verified = state.jwt.verify(token, state.clock.now().timestamp()).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind as K;
         match e.kind() {
             K::ExpiredSignature => ApiError::unauthorized("token_expired", "the access token has expired; refresh it"),
             _ => ApiError::unauthorized("invalid_token", "the access token is not valid"),
         }
     })?;
-    let role = Role::parse(&claims.role).map_err(|_| ApiError::unauthorized("invalid_token", "unknown role in token"))?;
+    let scope = verified.scope.clone().ok_or_else(|| ApiError::unauthorized("invalid_token", "unknown role in token"))?;
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
-    let scope = Scope {
-        account_id: claims.sub,
-        role,
-        jurisdiction_id: claims.jur,
-        path: JurisdictionPath::from_stored(claims.path),
-        department_id: claims.dept,
-        organisation_id: claims.org,
-        service: claims.svc,
-    };
-    Ok((Caller { scope, request_id }, claims.mcp))
+    Ok((Caller { scope, request_id }, verified.claims.mcp))
 }
 
 impl FromRequest for Caller {

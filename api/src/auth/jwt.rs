@@ -3,8 +3,11 @@
 use crate::config::Config;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use gongzhi_domain::authz::Scope;
+use gongzhi_domain::jurisdiction::JurisdictionPath;
+use gongzhi_domain::role::Role;
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Claims of an access token. The scope travels in the token, so authorizing a request needs
 /// no database read; it is re-read from the database at every refresh.
@@ -34,6 +37,31 @@ pub struct Claims {
     pub mcp: bool,
 }
 
+/// A verified access token: its claims and the scope they grant, derived once per token and
+/// shared by every request that presents it (`None`: a role this server does not know).
+#[derive(Debug)]
+pub struct Verified {
+    pub claims: Claims,
+    pub scope: Option<Arc<Scope>>,
+}
+
+impl Verified {
+    fn new(claims: Claims) -> Verified {
+        let scope = Role::parse(&claims.role).ok().map(|role| {
+            Arc::new(Scope {
+                account_id: claims.sub.clone(),
+                role,
+                jurisdiction_id: claims.jur.clone(),
+                path: JurisdictionPath::from_stored(claims.path.clone()),
+                department_id: claims.dept.clone(),
+                organisation_id: claims.org.clone(),
+                service: claims.svc,
+            })
+        });
+        Verified { claims, scope }
+    }
+}
+
 /// Clock skew tolerated when checking `exp`.
 pub const LEEWAY_SECONDS: i64 = 30;
 
@@ -50,8 +78,9 @@ pub struct JwtKeys {
     /// A client sends the same token with every request until it expires, and decoding one (two
     /// base64 parts, two JSON documents, HMAC-SHA256) was 7% of a single read's CPU; an exact
     /// match of the whole token proves the same things again. Expiry is still checked on every
-    /// use; only verified tokens enter, and the set is emptied when full.
-    recent: Mutex<HashMap<Box<str>, Claims>>,
+    /// use; only verified tokens enter, and the set is emptied when full. Each entry also holds the
+    /// scope built from its claims, so a request shares it rather than copying the claims' strings.
+    recent: Mutex<HashMap<Box<str>, Arc<Verified>>>,
 }
 
 impl JwtKeys {
@@ -79,29 +108,29 @@ impl JwtKeys {
 
     /// The remembered tokens (a panic elsewhere cannot leave the map half-written: it holds only
     /// whole inserts, so a poisoned lock is taken over).
-    fn recent(&self) -> MutexGuard<'_, HashMap<Box<str>, Claims>> {
+    fn recent(&self) -> MutexGuard<'_, HashMap<Box<str>, Arc<Verified>>> {
         self.recent.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Verifies signature, algorithm, issuer, audience and expiry (at `now`, 30 s leeway).
-    pub fn verify(&self, token: &str, now: i64) -> Result<Claims, jsonwebtoken::errors::Error> {
+    pub fn verify(&self, token: &str, now: i64) -> Result<Arc<Verified>, jsonwebtoken::errors::Error> {
         let known = self.recent().get(token).cloned();
-        let claims = match known {
-            Some(claims) => claims,
+        let verified = match known {
+            Some(verified) => verified,
             None => {
-                let claims = decode::<Claims>(token, &self.decoding, &self.validation)?.claims;
+                let verified = Arc::new(Verified::new(decode::<Claims>(token, &self.decoding, &self.validation)?.claims));
                 let mut recent = self.recent();
                 if recent.len() >= RECENT_TOKENS {
                     recent.clear();
                 }
-                recent.insert(token.into(), claims.clone());
-                claims
+                recent.insert(token.into(), verified.clone());
+                verified
             }
         };
-        if claims.exp + LEEWAY_SECONDS < now {
+        if verified.claims.exp + LEEWAY_SECONDS < now {
             return Err(jsonwebtoken::errors::ErrorKind::ExpiredSignature.into());
         }
-        Ok(claims)
+        Ok(verified)
     }
 }
 
@@ -137,7 +166,7 @@ mod tests {
     fn a_remembered_token_still_expires() {
         let k = keys("a-secret-of-at-least-thirty-two-bytes");
         let token = k.sign(&claims(&k, "a", 1_000));
-        assert_eq!(k.verify(&token, 1_000).expect("valid").sub, "a");
+        assert_eq!(k.verify(&token, 1_000).expect("valid").claims.sub, "a");
         let err = k.verify(&token, 1_000 + LEEWAY_SECONDS + 1).expect_err("expired");
         assert!(matches!(err.kind(), jsonwebtoken::errors::ErrorKind::ExpiredSignature));
     }
@@ -159,11 +188,27 @@ mod tests {
     }
 
     #[test]
+    fn a_remembered_token_shares_the_scope_built_from_its_claims() {
+        let k = keys("a-secret-of-at-least-thirty-two-bytes");
+        let mut c = claims(&k, "a", 1_000);
+        c.jur = Some("j".into());
+        c.path = "/d/j/".into();
+        let token = k.sign(&c);
+        let first = k.verify(&token, 1_000).expect("valid").scope.clone().expect("a known role");
+        assert_eq!((first.account_id.as_str(), first.role, first.jurisdiction_id.as_deref()), ("a", Role::StreetAdmin, Some("j")));
+        assert_eq!(first.path.as_str(), "/d/j/");
+        let again = k.verify(&token, 1_000).expect("valid").scope.clone().expect("a known role");
+        assert!(Arc::ptr_eq(&first, &again), "built once per token");
+        c.role = "mayor".into();
+        assert!(k.verify(&k.sign(&c), 1_000).expect("a valid signature").scope.is_none(), "no scope for an unknown role");
+    }
+
+    #[test]
     fn the_remembered_set_is_bounded() {
         let k = keys("a-secret-of-at-least-thirty-two-bytes");
         for i in 0..RECENT_TOKENS + 10 {
             let token = k.sign(&claims(&k, &format!("s{i}"), 1_000));
-            assert_eq!(k.verify(&token, 1_000).expect("valid").sub, format!("s{i}"));
+            assert_eq!(k.verify(&token, 1_000).expect("valid").claims.sub, format!("s{i}"));
         }
         assert!(k.recent().len() <= RECENT_TOKENS);
     }

@@ -176,7 +176,7 @@ async fn service_caller(state: &AppState, req: &HttpRequest, api_key: &str) -> R
         organisation_id: row.organisation_id,
         service: true,
     };
-    Ok(Caller { scope, request_id: crate::routes::request_id(req) })
+    Ok(Caller { scope: std::sync::Arc::new(scope), request_id: crate::routes::request_id(req) })
 }
 
 /// 403 unless the service account's subtree holds the community.

@@ -6,7 +6,7 @@ use super::lists::{colour_of, stored_entries};
 use crate::auth::Caller;
 use crate::common::{audit, ts, PageParams};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::json::Json;
+use crate::json::{Json, SizedJson};
 use crate::page_type;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -173,6 +173,9 @@ pub struct RequestView {
 
 /// Roles that handle requests and so see residents' personal data in full.
 const HANDLERS_SEEING_PII: &[Role] = &[Role::Resident, Role::GridWorker, Role::CommunityStaff, Role::StreetAdmin, Role::DepartmentStaff];
+
+/// The bytes reserved for a request's JSON view (≈1.3 KB with a short description).
+const VIEW_BYTES: usize = 2048;
 
 pub fn view(caller: &Caller, now: DateTime<Utc>, full: Full) -> RequestView {
     let state = machine_state(&full);
@@ -546,7 +549,7 @@ pub struct RequestFilter {
     )
 )]
 #[get("/requests")]
-pub async fn list(state: web::Data<AppState>, caller: Caller, f: web::Query<RequestFilter>, page: web::Query<PageParams>) -> ApiResult<web::Json<RequestPage>> {
+pub async fn list(state: web::Data<AppState>, caller: Caller, f: web::Query<RequestFilter>, page: web::Query<PageParams>) -> ApiResult<SizedJson<RequestPage>> {
     caller.require(READERS)?;
     let (limit, cursor) = page.parse()?;
     let f = f.into_inner();
@@ -571,7 +574,9 @@ pub async fn list(state: web::Data<AppState>, caller: Caller, f: web::Query<Requ
         overdue_at: f.overdue.filter(|o| *o).map(|_| to_db(now)),
     };
     let rows = state.read(move |c| store::list(c, &who, &filter, cursor.as_deref(), limit)).await?;
-    Ok(web::Json(RequestPage::from_rows(rows, limit, |r| r.0.id.clone(), |r| view(&caller, now, r))))
+    let page = RequestPage::from_rows(rows, limit, |r| r.0.id.clone(), |r| view(&caller, now, r));
+    let size = page.items.len() * VIEW_BYTES + 128;
+    Ok(SizedJson::new(page, size))
 }
 
 /// One request in the caller's reach, with its colour, suggestion and overdue flag.
@@ -587,7 +592,7 @@ pub async fn list(state: web::Data<AppState>, caller: Caller, f: web::Query<Requ
     )
 )]
 #[get("/requests/{id}")]
-pub async fn get_one(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<web::Json<RequestView>> {
+pub async fn get_one(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<SizedJson<RequestView>> {
     let now = state.clock.now();
     caller.scope.require(READERS)?;
     // Ids are UUIDs; anything else is no request (and must not reach a statement shared with other
@@ -606,7 +611,7 @@ pub async fn get_one(state: web::Data<AppState>, caller: Caller, id: web::Path<S
         }
         full
     };
-    Ok(web::Json(view(&caller, now, full)))
+    Ok(SizedJson::new(view(&caller, now, full), VIEW_BYTES))
 }
 
 /// An action on a request; `action` names it.
