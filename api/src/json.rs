@@ -1,5 +1,6 @@
 //! The JSON body extractor. Like `web::Json`, but a body of the wrong shape is reported with the
-//! exact path of the offending field (`items[2].amount`), so clients get real field errors.
+//! exact path of the offending field (`items[2].amount`), so clients get real field errors. And
+//! [`SizedJson`], a JSON response written into a buffer reserved for its expected size.
 
 use crate::error::{ApiError, ApiResult};
 use actix_web::dev::Payload;

@@ -1,11 +1,11 @@
 //! Access tokens: HS256 JWTs, algorithm pinned, `exp`/`iss`/`aud`/`sub` required (RFC 8725).
 
 use crate::config::Config;
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
 use gongzhi_domain::authz::Scope;
 use gongzhi_domain::jurisdiction::JurisdictionPath;
 use gongzhi_domain::role::Role;
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
