@@ -3,8 +3,8 @@
 //! [`SizedJson`], a JSON response written into a buffer reserved for its expected size.
 
 use crate::error::{ApiError, ApiResult};
-use actix_web::dev::Payload;
 use actix_web::body::BoxBody;
+use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, Responder, ResponseError};
 use futures_util::future::LocalBoxFuture;
@@ -110,7 +110,7 @@ pub struct SizedJson<T> {
 }
 
 impl<T: Serialize> SizedJson<T> {
-    /// `value`, expected to take about `capacity` bytes (more only costs a copy).
+    /// `value`, expected to take about `capacity` bytes (more costs a reallocation).
     pub fn new(value: T, capacity: usize) -> Self {
         SizedJson { value, capacity }
     }
@@ -152,6 +152,19 @@ mod tests {
 
     fn err(json: &str) -> ApiError {
         parse::<Body>(json.as_bytes()).unwrap_err()
+    }
+
+    /// The same status, content type and bytes as actix's `web::Json`.
+    #[actix_web::test]
+    async fn a_sized_body_is_what_web_json_writes() {
+        let value = serde_json::json!({"id": "a", "text": "小区绿化 \"quoted\"", "n": [1, 2.5, null]});
+        let req = actix_web::test::TestRequest::default().to_http_request();
+        let sized = SizedJson::new(value.clone(), 8).respond_to(&req);
+        let plain = web::Json(value).respond_to(&req);
+        assert_eq!(sized.status(), plain.status());
+        assert_eq!(sized.headers().get(header::CONTENT_TYPE), plain.headers().get(header::CONTENT_TYPE));
+        let (sized, plain) = (actix_web::body::to_bytes(sized.into_body()).await, actix_web::body::to_bytes(plain.into_body()).await);
+        assert_eq!(sized.ok(), plain.ok());
     }
 
     #[test]

@@ -13,7 +13,8 @@ use std::sync::Arc;
 /// An authenticated caller whose password need not be changed first.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    /// Shared with every request presenting the same token (built once, `JwtKeys::verify`).
+    /// For a bearer token, shared by the requests presenting it while it is remembered
+    /// (`JwtKeys::verify`); Open311 callers build their own.
     pub scope: Arc<Scope>,
     pub request_id: String,
 }
@@ -47,7 +48,7 @@ fn authenticate(req: &HttpRequest) -> Result<(Caller, bool), ApiError> {
     })?;
     let scope = verified.scope.clone().ok_or_else(|| ApiError::unauthorized("invalid_token", "unknown role in token"))?;
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
-    Ok((Caller { scope, request_id }, verified.claims.mcp))
+    Ok((Caller { scope, request_id }, verified.mcp))
 }
 
 impl FromRequest for Caller {

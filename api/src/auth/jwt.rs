@@ -37,11 +37,13 @@ pub struct Claims {
     pub mcp: bool,
 }
 
-/// A verified access token: its claims and the scope they grant, derived once per token and
-/// shared by every request that presents it (`None`: a role this server does not know).
+/// A verified access token: what requests presenting it need — its expiry, whether a password
+/// change is pending, and the scope it grants (`None`: a role this server does not know) — derived
+/// once per token and shared while the token is remembered.
 #[derive(Debug)]
 pub struct Verified {
-    pub claims: Claims,
+    pub exp: i64,
+    pub mcp: bool,
     pub scope: Option<Arc<Scope>>,
 }
 
@@ -49,23 +51,23 @@ impl Verified {
     fn new(claims: Claims) -> Verified {
         let scope = Role::parse(&claims.role).ok().map(|role| {
             Arc::new(Scope {
-                account_id: claims.sub.clone(),
+                account_id: claims.sub,
                 role,
-                jurisdiction_id: claims.jur.clone(),
-                path: JurisdictionPath::from_stored(claims.path.clone()),
-                department_id: claims.dept.clone(),
-                organisation_id: claims.org.clone(),
+                jurisdiction_id: claims.jur,
+                path: JurisdictionPath::from_stored(claims.path),
+                department_id: claims.dept,
+                organisation_id: claims.org,
                 service: claims.svc,
             })
         });
-        Verified { claims, scope }
+        Verified { exp: claims.exp, mcp: claims.mcp, scope }
     }
 }
 
 /// Clock skew tolerated when checking `exp`.
 pub const LEEWAY_SECONDS: i64 = 30;
 
-/// How many verified tokens [`JwtKeys::verify`] remembers (a few hundred bytes each).
+/// How many verified tokens [`JwtKeys::verify`] remembers (with its scope, under a kilobyte each).
 const RECENT_TOKENS: usize = 1024;
 
 pub struct JwtKeys {
@@ -74,12 +76,13 @@ pub struct JwtKeys {
     validation: Validation,
     pub issuer: String,
     pub audience: String,
-    /// Tokens whose signature, algorithm, issuer and audience were verified, with their claims.
+    /// Tokens whose signature, algorithm, issuer and audience were verified, with what their claims
+    /// grant ([`Verified`]).
     /// A client sends the same token with every request until it expires, and decoding one (two
     /// base64 parts, two JSON documents, HMAC-SHA256) was 7% of a single read's CPU; an exact
     /// match of the whole token proves the same things again. Expiry is still checked on every
-    /// use; only verified tokens enter, and the set is emptied when full. Each entry also holds the
-    /// scope built from its claims, so a request shares it rather than copying the claims' strings.
+    /// use; only verified tokens enter, and the set is emptied when full. The scope is built
+    /// once per entry, so a request shares it rather than copying the claims' strings.
     recent: Mutex<HashMap<Box<str>, Arc<Verified>>>,
 }
 
@@ -127,7 +130,7 @@ impl JwtKeys {
                 verified
             }
         };
-        if verified.claims.exp + LEEWAY_SECONDS < now {
+        if verified.exp + LEEWAY_SECONDS < now {
             return Err(jsonwebtoken::errors::ErrorKind::ExpiredSignature.into());
         }
         Ok(verified)
@@ -166,7 +169,7 @@ mod tests {
     fn a_remembered_token_still_expires() {
         let k = keys("a-secret-of-at-least-thirty-two-bytes");
         let token = k.sign(&claims(&k, "a", 1_000));
-        assert_eq!(k.verify(&token, 1_000).expect("valid").claims.sub, "a");
+        assert_eq!(k.verify(&token, 1_000).expect("valid").scope.as_ref().expect("a known role").account_id, "a");
         let err = k.verify(&token, 1_000 + LEEWAY_SECONDS + 1).expect_err("expired");
         assert!(matches!(err.kind(), jsonwebtoken::errors::ErrorKind::ExpiredSignature));
     }
@@ -208,7 +211,7 @@ mod tests {
         let k = keys("a-secret-of-at-least-thirty-two-bytes");
         for i in 0..RECENT_TOKENS + 10 {
             let token = k.sign(&claims(&k, &format!("s{i}"), 1_000));
-            assert_eq!(k.verify(&token, 1_000).expect("valid").claims.sub, format!("s{i}"));
+            assert_eq!(k.verify(&token, 1_000).expect("valid").scope.as_ref().expect("a known role").account_id, format!("s{i}"));
         }
         assert!(k.recent().len() <= RECENT_TOKENS);
     }
