@@ -67,7 +67,7 @@ impl Verified {
 /// Clock skew tolerated when checking `exp`.
 pub const LEEWAY_SECONDS: i64 = 30;
 
-/// How many verified tokens [`JwtKeys::verify`] remembers (with its scope, under a kilobyte each).
+/// How many verified tokens [`JwtKeys::verify`] remembers (each with its scope: under a kilobyte).
 const RECENT_TOKENS: usize = 1024;
 
 pub struct JwtKeys {
