@@ -41,12 +41,16 @@ fn decode_cursor(c: &str) -> ApiResult<String> {
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .filter(|s| uuid::Uuid::parse_str(s).is_ok())
-        .ok_or_else(|| {
-            let mut e = ApiError::validation(vec![gongzhi_domain::FieldError::new("cursor", "invalid_cursor", "the cursor is not one this API issued")]);
-            e.status = actix_web::http::StatusCode::BAD_REQUEST;
-            e.code = "invalid_query".into();
-            e
-        })
+        .ok_or_else(invalid_cursor)
+}
+
+/// The refusal of a cursor this API did not issue (or issued for another scope): 400
+/// `invalid_query` with the field error `cursor: invalid_cursor`.
+pub fn invalid_cursor() -> ApiError {
+    let mut e = ApiError::validation(vec![gongzhi_domain::FieldError::new("cursor", "invalid_cursor", "the cursor is not one this API issued")]);
+    e.status = actix_web::http::StatusCode::BAD_REQUEST;
+    e.code = "invalid_query".into();
+    e
 }
 
 /// Declares a page type `$name` of `$item` for OpenAPI (`items` and `next_cursor`).

@@ -1,7 +1,7 @@
 //! The audit log (审计日志): every write, read-only, for `auditor` and `system_admin` in scope.
 
 use crate::auth::Caller;
-use crate::common::{ts, PageParams};
+use crate::common::{invalid_cursor, ts, PageParams};
 use crate::error::{ApiResult, Problem};
 use crate::page_type;
 use crate::state::AppState;
@@ -60,7 +60,10 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// Read the audit log of the caller's subtree, oldest first.
+/// Read the audit log (审计日志) of the caller's subtree, oldest first.
+///
+/// Ordered by the time of the write (`at`), then by `id` among writes of the same instant. A
+/// `cursor` that does not name an entry of the caller's subtree is refused (400).
 #[utoipa::path(
     tag = "audit",
     security(("bearer" = [])),
@@ -86,6 +89,6 @@ pub async fn list(state: web::Data<AppState>, caller: Caller, page: web::Query<P
         to: f.to.map(to_db),
     };
     let path = caller.scope.path.clone();
-    let rows = state.read(move |c| audit::list(c, &path, &filter, cursor.as_deref(), limit)).await?;
+    let rows = state.read(move |c| audit::list(c, &path, &filter, cursor.as_deref(), limit)).await?.ok_or_else(invalid_cursor)?;
     Ok(web::Json(AuditPage::from_rows(rows, limit, |r| r.id.clone(), AuditEntry::from)))
 }

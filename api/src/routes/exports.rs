@@ -119,7 +119,8 @@ impl ObjectRows for AuditRows {
     type Row = AuditRow;
     const COLUMNS: &'static [&'static str] = &["id", "at", "actor_id", "actor_role", "action", "target_type", "target_id", "path", "request_id", "detail"];
     fn fetch(&self, c: &mut DbConnection, cursor: Option<&str>, limit: i64) -> StoreResult<Vec<AuditRow>> {
-        audit::list(c, &self.within, &self.filter, cursor, limit)
+        // The cursor is the last row this export read (append-only: it is still there).
+        Ok(audit::list(c, &self.within, &self.filter, cursor, limit)?.unwrap_or_default())
     }
     fn id(row: &AuditRow) -> String {
         row.id.clone()

@@ -1,7 +1,9 @@
 //! Accounts managed by system_admin, and the audit log.
 
-use gongzhi_tests::TestApp;
-use serde_json::json;
+use base64::Engine;
+use chrono::TimeDelta;
+use gongzhi_tests::{start_time, TestApp};
+use serde_json::{json, Value};
 
 #[test]
 fn admin_manages_accounts_in_scope() {
@@ -98,4 +100,56 @@ fn audit_log_is_scoped() {
     assert_eq!(r.body["items"].as_array().unwrap().len(), 0);
     let r = app.get(&format!("/api/v1/audit-log?target_id={d2}"), Some(&admin)).expect(200);
     assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
+}
+
+/// The log reads oldest first by the time of the write, then by id, page after page, with a
+/// time window, in the list and in the export; a cursor from another subtree is refused.
+#[test]
+fn audit_log_pages_in_time_order() {
+    let app = TestApp::start();
+    let street = app.street("三厂街道");
+    let create = |name: &str| {
+        let ca = app.login("civil.affairs");
+        app.post("/api/v1/jurisdictions", Some(&ca), &json!({"parent_id": street, "level": "community", "name": name})).expect(201).id()
+    };
+    // The clock goes back between the writes, so the ids' order (the system clock's UUIDv7) is
+    // not the writes' time order; b and c share one instant.
+    app.clock.set(start_time() + TimeDelta::hours(2));
+    let a = create("甲社区");
+    app.clock.set(start_time() + TimeDelta::hours(1));
+    let (b, c) = (create("乙社区"), create("丙社区"));
+    let auditor = app.login("auditor");
+    let ours = |items: &Value| -> Vec<String> {
+        items.as_array().unwrap().iter().filter_map(|e| e["target_id"].as_str()).filter(|t| [&a, &b, &c].iter().any(|x| x == t)).map(str::to_string).collect()
+    };
+    let page_through = |query: &str| {
+        let (mut seen, mut cursor) = (vec![], None::<String>);
+        loop {
+            let after = cursor.as_deref().map(|c| format!("&cursor={c}")).unwrap_or_default();
+            let r = app.get(&format!("/api/v1/audit-log?action=jurisdiction.create&limit=1{query}{after}"), Some(&auditor)).expect(200);
+            seen.extend(ours(&r.body["items"]));
+            match r.body["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_string()),
+                None => return seen,
+            }
+        }
+    };
+    assert_eq!(page_through(""), [b.clone(), c.clone(), a.clone()]);
+    let at = |h: i64, m: i64| (start_time() + TimeDelta::hours(h) + TimeDelta::minutes(m)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert_eq!(page_through(&format!("&from={}&to={}", at(0, 30), at(1, 30))), [b.clone(), c.clone()]);
+    assert_eq!(page_through(&format!("&from={}", at(1, 30))), [a.clone()]);
+    let export = app.get(&format!("/api/v1/exports/audit-log?format=json&from={}", at(0, 30)), Some(&auditor)).expect(200);
+    assert_eq!(ours(&export.body), [b.clone(), c.clone(), a.clone()]);
+
+    // A cursor names an entry of the caller's subtree, or it is refused (not an empty page).
+    let admin = app.login("admin");
+    let node = json!({"login": "auditor.haimen", "display_name": "海门 审计", "password": "initial-pass-1", "role": "auditor", "jurisdiction_id": app.street("海门街道")});
+    app.post("/api/v1/accounts", Some(&admin), &node).expect(201);
+    app.exec("UPDATE accounts SET must_change_password = false WHERE login = 'auditor.haimen'").unwrap();
+    let haimen = app.post("/api/v1/auth/login", None, &json!({"login": "auditor.haimen", "password": "initial-pass-1"})).expect(200).body["access_token"].as_str().unwrap().to_string();
+    let entry_of_b = app.get(&format!("/api/v1/audit-log?target_id={b}"), Some(&auditor)).expect(200).body["items"][0]["id"].as_str().unwrap().to_string();
+    let foreign = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(entry_of_b);
+    let r = app.get(&format!("/api/v1/audit-log?cursor={foreign}"), Some(&haimen)).problem(400, "invalid_query");
+    assert_eq!(r.body["errors"][0]["field"], "cursor");
+    app.get(&format!("/api/v1/audit-log?cursor={foreign}"), Some(&auditor)).expect(200);
 }

@@ -1,0 +1,3 @@
+DROP INDEX audit_log_action;
+DROP INDEX audit_log_actor;
+DROP INDEX audit_log_at;
