@@ -134,12 +134,12 @@ fn audit_log_pages_in_time_order() {
             }
         }
     };
-    assert_eq!(page_through(""), [b.clone(), c.clone(), a.clone()]);
+    assert_eq!(page_through(""), [b.as_str(), c.as_str(), a.as_str()]);
     let at = |h: i64, m: i64| (start_time() + TimeDelta::hours(h) + TimeDelta::minutes(m)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    assert_eq!(page_through(&format!("&from={}&to={}", at(0, 30), at(1, 30))), [b.clone(), c.clone()]);
-    assert_eq!(page_through(&format!("&from={}", at(1, 30))), [a.clone()]);
+    assert_eq!(page_through(&format!("&from={}&to={}", at(0, 30), at(1, 30))), [b.as_str(), c.as_str()]);
+    assert_eq!(page_through(&format!("&from={}", at(1, 30))), [a.as_str()]);
     let export = app.get(&format!("/api/v1/exports/audit-log?format=json&from={}", at(0, 30)), Some(&auditor)).expect(200);
-    assert_eq!(ours(&export.body), [b.clone(), c.clone(), a.clone()]);
+    assert_eq!(ours(&export.body), [b.as_str(), c.as_str(), a.as_str()]);
 
     // A cursor names an entry of the caller's subtree, or it is refused (not an empty page).
     let admin = app.login("admin");
