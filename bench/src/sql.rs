@@ -33,8 +33,10 @@ impl V {
         i.map_or(V::Null, V::Int)
     }
 
-    /// Appends the SQL literal. Timestamps use diesel's stored form (`%F %T%.f`), which SQLite
-    /// keeps as text and PostgreSQL parses as `TIMESTAMP`; booleans use `TRUE`/`FALSE`, which
+    /// Appends the SQL literal. Timestamps use diesel's stored form exactly (`%F %T%.f`: no
+    /// fraction when it is zero, else 3, 6 or 9 digits), which SQLite keeps as text — so that
+    /// text order is time order and equal instants are equal text, as the keysets and windows
+    /// compare them — and PostgreSQL parses as `TIMESTAMP`; booleans use `TRUE`/`FALSE`, which
     /// SQLite (≥ 3.23) stores as 1/0.
     pub fn write(&self, out: &mut String) {
         match self {
@@ -55,7 +57,7 @@ impl V {
             V::Bool(b) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
             V::Time(t) => {
                 out.push('\'');
-                out.push_str(&t.format("%F %T%.6f").to_string());
+                out.push_str(&t.format("%F %T%.f").to_string());
                 out.push('\'');
             }
         }
@@ -147,6 +149,17 @@ mod tests {
             s.push('|');
         }
         assert_eq!(s, "'O''Brien 的''家'''|NULL|-7|31.5|NULL|TRUE|FALSE|'2026-01-02 03:04:05.000006'|");
+    }
+
+    /// Diesel's stored form exactly: SQLite compares these as text, so `…05` and `…05.000000`
+    /// would be two different instants to it.
+    #[test]
+    fn times_carry_no_padded_fraction() {
+        let at = |ms| V::Time(chrono::NaiveDate::from_ymd_opt(2026, 1, 2).unwrap().and_hms_milli_opt(3, 4, 5, ms).unwrap());
+        let (mut whole, mut milli) = (String::new(), String::new());
+        at(0).write(&mut whole);
+        at(120).write(&mut milli);
+        assert_eq!((whole.as_str(), milli.as_str()), ("'2026-01-02 03:04:05'", "'2026-01-02 03:04:05.120'"));
     }
 
     #[test]

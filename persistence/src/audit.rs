@@ -44,11 +44,14 @@ pub struct Filter {
 /// id for writes of the same instant), after the entry `after` (a cursor: the last id of the
 /// previous page). `None` when `after` is not an entry in `within`.
 ///
-/// Keyset on `(at, id)`, not on `id` alone, so that every filter has an index that both narrows
-/// and orders (`audit_log_at`, `audit_log_actor`, `audit_log_action`; `audit_log_target` and
-/// `audit_log_path` narrow to few rows): at 10M requests an unindexed filter walked the whole log
-/// (41–137 s, BENCHMARKS.md). The ids are UUIDv7 of the system clock while `at` is the injected
-/// clock's, so the id order alone cannot stand for the time order.
+/// Keyset on `(at, id)`, not on `id` alone, so that a time window is a range of an index and each
+/// filter has an index leading with it and ending with `(at, id)`, which both narrows and orders
+/// (migration `audit_log_indexes`): at 10M requests a filter without one walked the whole log
+/// (41–137 s, BENCHMARKS.md). The id order cannot stand for the time order: `at` is the injected
+/// clock's reading when the handler began, the UUIDv7 id the system clock's at the insert.
+///
+/// A reader paging up to the present may later see entries whose `at` is before its cursor (a
+/// write that began earlier and committed later); a closed period (`to` in the past) is stable.
 pub fn list(
     conn: &mut DbConnection,
     within: &JurisdictionPath,
@@ -94,8 +97,9 @@ pub fn list(
         q = q.filter(audit_log::at.lt(v));
     }
     if let Some((at, id)) = after {
-        // `(at, id) > (a, i)` spelt so that `at >= a` bounds the index range on both backends
-        // (a row comparison or a bare OR would leave the range open from the start).
+        // `(at, id) > (a, i)`, spelt with `at >= a` as its own conjunct so that it bounds the
+        // index range on both backends (diesel has no row comparison; a bare OR would not bound
+        // it).
         q = q.filter(audit_log::at.ge(at)).filter(audit_log::at.gt(at).or(audit_log::id.gt(id.to_string())));
     }
     Ok(Some(q.load(conn)?))

@@ -18,7 +18,7 @@ use gongzhi_persistence::audit::{self, AuditRow};
 use gongzhi_persistence::clearance::{self, AgreementFilter, AgreementRow};
 use gongzhi_persistence::ledgers::{self, LedgerEntryRow};
 use gongzhi_persistence::requests::measures::{self as store, GroupBy, Window};
-use gongzhi_persistence::{jurisdictions, to_db, DbConnection, StoreResult};
+use gongzhi_persistence::{jurisdictions, to_db, DbConnection, StoreError, StoreResult};
 use serde::Deserialize;
 use std::collections::HashMap;
 use utoipa::IntoParams;
@@ -119,8 +119,9 @@ impl ObjectRows for AuditRows {
     type Row = AuditRow;
     const COLUMNS: &'static [&'static str] = &["id", "at", "actor_id", "actor_role", "action", "target_type", "target_id", "path", "request_id", "detail"];
     fn fetch(&self, c: &mut DbConnection, cursor: Option<&str>, limit: i64) -> StoreResult<Vec<AuditRow>> {
-        // The cursor is the last row this export read (append-only: it is still there).
-        Ok(audit::list(c, &self.within, &self.filter, cursor, limit)?.unwrap_or_default())
+        // The cursor is the last row this export read (append-only: it is still there); were it
+        // gone, the export fails rather than ending as if complete.
+        audit::list(c, &self.within, &self.filter, cursor, limit)?.ok_or(StoreError::Domain(DomainError::NotFound("audit entry")))
     }
     fn id(row: &AuditRow) -> String {
         row.id.clone()

@@ -113,33 +113,42 @@ fn audit_log_pages_in_time_order() {
         app.post("/api/v1/jurisdictions", Some(&ca), &json!({"parent_id": street, "level": "community", "name": name})).expect(201).id()
     };
     // The clock goes back between the writes, so the ids' order (the system clock's UUIDv7) is
-    // not the writes' time order; b and c share one instant.
+    // not the writes' time order; b and c share one instant, d is half a second later (a
+    // fraction beside whole seconds: SQLite compares the times as text).
     app.clock.set(start_time() + TimeDelta::hours(2));
     let a = create("甲社区");
     app.clock.set(start_time() + TimeDelta::hours(1));
     let (b, c) = (create("乙社区"), create("丙社区"));
+    app.clock.set(start_time() + TimeDelta::hours(1) + TimeDelta::milliseconds(500));
+    let d = create("丁社区");
     let auditor = app.login("auditor");
     let ours = |items: &Value| -> Vec<String> {
-        items.as_array().unwrap().iter().filter_map(|e| e["target_id"].as_str()).filter(|t| [&a, &b, &c].iter().any(|x| x == t)).map(str::to_string).collect()
+        items.as_array().unwrap().iter().filter_map(|e| e["target_id"].as_str()).filter(|t| [&a, &b, &c, &d].iter().any(|x| x == t)).map(str::to_string).collect()
     };
+    let list = |query: &str| app.get(&format!("/api/v1/audit-log?action=jurisdiction.create{query}"), Some(&auditor)).expect(200).body;
     let page_through = |query: &str| {
-        let (mut seen, mut cursor) = (vec![], None::<String>);
-        loop {
-            let after = cursor.as_deref().map(|c| format!("&cursor={c}")).unwrap_or_default();
-            let r = app.get(&format!("/api/v1/audit-log?action=jurisdiction.create&limit=1{query}{after}"), Some(&auditor)).expect(200);
-            seen.extend(ours(&r.body["items"]));
-            match r.body["next_cursor"].as_str() {
-                Some(next) => cursor = Some(next.to_string()),
+        let (mut seen, mut cursor) = (vec![], String::new());
+        for _ in 0..100 {
+            let page = list(&format!("&limit=1{query}{cursor}"));
+            seen.extend(ours(&page["items"]));
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = format!("&cursor={next}"),
                 None => return seen,
             }
         }
+        panic!("paging does not end: {seen:?}");
     };
-    assert_eq!(page_through(""), [b.as_str(), c.as_str(), a.as_str()]);
+    assert_eq!(page_through(""), [b.as_str(), c.as_str(), d.as_str(), a.as_str()]);
     let at = |h: i64, m: i64| (start_time() + TimeDelta::hours(h) + TimeDelta::minutes(m)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    assert_eq!(page_through(&format!("&from={}&to={}", at(0, 30), at(1, 30))), [b.as_str(), c.as_str()]);
+    assert_eq!(page_through(&format!("&from={}&to={}", at(0, 30), at(1, 30))), [b.as_str(), c.as_str(), d.as_str()]);
     assert_eq!(page_through(&format!("&from={}", at(1, 30))), [a.as_str()]);
     let export = app.get(&format!("/api/v1/exports/audit-log?format=json&from={}", at(0, 30)), Some(&auditor)).expect(200);
-    assert_eq!(ours(&export.body), [b.as_str(), c.as_str(), a.as_str()]);
+    assert_eq!(ours(&export.body), [b.as_str(), c.as_str(), d.as_str(), a.as_str()]);
+    // A cursor is a position: one from outside the window still pages within it.
+    let entry_of_b = list(&format!("&target_id={b}"))["items"][0]["id"].as_str().unwrap().to_string();
+    let cursor_b = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&entry_of_b);
+    assert_eq!(ours(&list(&format!("&cursor={cursor_b}"))["items"]), [c.as_str(), d.as_str(), a.as_str()]);
+    assert_eq!(ours(&list(&format!("&from={}&cursor={cursor_b}", at(1, 30)))["items"]), [a.as_str()]);
 
     // A cursor names an entry of the caller's subtree, or it is refused (not an empty page).
     let admin = app.login("admin");
@@ -147,9 +156,10 @@ fn audit_log_pages_in_time_order() {
     app.post("/api/v1/accounts", Some(&admin), &node).expect(201);
     app.exec("UPDATE accounts SET must_change_password = false WHERE login = 'auditor.haimen'").unwrap();
     let haimen = app.post("/api/v1/auth/login", None, &json!({"login": "auditor.haimen", "password": "initial-pass-1"})).expect(200).body["access_token"].as_str().unwrap().to_string();
-    let entry_of_b = app.get(&format!("/api/v1/audit-log?target_id={b}"), Some(&auditor)).expect(200).body["items"][0]["id"].as_str().unwrap().to_string();
-    let foreign = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(entry_of_b);
-    let r = app.get(&format!("/api/v1/audit-log?cursor={foreign}"), Some(&haimen)).problem(400, "invalid_query");
-    assert_eq!(r.body["errors"][0]["field"], "cursor");
-    app.get(&format!("/api/v1/audit-log?cursor={foreign}"), Some(&auditor)).expect(200);
+    let foreign = app.get(&format!("/api/v1/audit-log?cursor={cursor_b}"), Some(&haimen)).problem(400, "invalid_query").body;
+    assert_eq!((foreign["errors"][0]["field"].as_str(), foreign["errors"][0]["code"].as_str()), (Some("cursor"), Some("invalid_cursor")));
+    // The same answer as for an entry that does not exist at all: nothing is told about the other subtree.
+    let nowhere = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(uuid::Uuid::now_v7().to_string());
+    let absent = app.get(&format!("/api/v1/audit-log?cursor={nowhere}"), Some(&haimen)).problem(400, "invalid_query").body;
+    assert_eq!((&absent["errors"], &absent["detail"]), (&foreign["errors"], &foreign["detail"]));
 }
