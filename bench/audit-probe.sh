@@ -10,7 +10,8 @@
 #
 # Environment: PASSWORD=bench-password-1 (the generator's --password), PROBE_PASSWORD (the scoped
 # auditors' password; the generator's is too weak for the API's password rule), MAX_TIME=300
-# (seconds a call may take before curl gives up; the table then shows "> MAX_TIME").
+# (seconds a call may take before curl gives up; the table then shows "> MAX_TIME" in ms, and the
+# server's query goes on, holding a pool connection, until it ends: there is no statement timeout).
 # Needs curl and jq.
 set -euo pipefail
 base=${1:?usage: bench/audit-probe.sh BASE_URL WORK}; work=${2:?usage: bench/audit-probe.sh BASE_URL WORK}
@@ -39,32 +40,38 @@ scoped_auditor() {
 admin=$(login admin "$PASSWORD"); district=$(login auditor "$PASSWORD")
 [ -n "$admin" ] && [ -n "$district" ] || { echo "login failed (PASSWORD?)" >&2; exit 1; }
 community=$(scoped_auditor auditor.probe.community "$COMMUNITY_ID"); grid=$(scoped_auditor auditor.probe.grid "$GRID_ID")
+[ -n "$community" ] && [ -n "$grid" ] || { echo "the scoped auditors could not log in (PROBE_PASSWORD?)" >&2; exit 1; }
 request=$(head -n 1 "$work/request-ids.txt")
 quiet_actor=$(cat /proc/sys/kernel/random/uuid)  # an actor no entry has
-busy_actor=$(curl -fs --max-time 60 -H "Authorization: Bearer $district" "$base/api/v1/audit-log?target_id=$request&limit=100" |
-    jq -r '[.items[] | select(.actor_id != null)] | last | .actor_id')
+busy_actor=$(curl -fs --max-time "$MAX_TIME" -H "Authorization: Bearer $district" "$base/api/v1/audit-log?target_id=$request&limit=100" |
+    jq -r '[.items[] | select(.actor_id != null)] | last | .actor_id // empty') || true
+[ -n "$busy_actor" ] || { echo "no handler found in the audit entries of request $request" >&2; exit 1; }
 day_from=${MONTH_FROM%%T*}T00:00:00Z; day_to=$(date -u -d "${MONTH_FROM%%T*} + 1 day" +%Y-%m-%dT00:00:00Z)
 
 probe() {  # label token path
-    local label=$1 token=$2 path=$3 out times=() n="" next=""
+    local label=$1 token=$2 path=$3 out times=() n="" next="" rc
     for _ in 1 2; do
         out=$(mktemp)
-        if t=$(curl -s --max-time "$MAX_TIME" -o "$out" -w '%{http_code} %{time_total}' -H "Authorization: Bearer $token" "$base$path"); then
+        rc=0; t=$(curl -s --max-time "$MAX_TIME" -o "$out" -w '%{http_code} %{time_total}' -H "Authorization: Bearer $token" "$base$path") || rc=$?
+        if [ "$rc" = 0 ]; then
             read -r code secs <<<"$t"
-            [ "$code" = 200 ] || { echo "| $label | HTTP $code | | |"; rm -f "$out"; return; }
+            [ "$code" = 200 ] || { echo "| $label | ${times[*]:+${times[0]} / }HTTP $code | | |"; rm -f "$out"; return; }
             times+=("$(awk -v s="$secs" 'BEGIN { printf "%.1f", s * 1000 }')")
             case "$path" in
-                */exports/*) n=$(($(wc -l <"$out") - 1)); next="–" ;;
+                */exports/*) n=$(($(wc -l <"$out") - 1)); next="–" ;;  # CSV: a header, then a line an entry
                 *) n=$(jq '.items | length' "$out"); next=$(jq -r 'if .next_cursor then "yes" else "no" end' "$out") ;;
             esac
-        else
+        elif [ "$rc" = 28 ]; then
             times+=("> ${MAX_TIME}000")
+        else
+            times+=("curl exit $rc")
         fi
         rm -f "$out"
     done
     echo "| $label | ${times[0]} / ${times[1]} | $n | $next |"
 }
-first_cursor=$(curl -fs --max-time "$MAX_TIME" -H "Authorization: Bearer $district" "$base/api/v1/audit-log?limit=50&from=$MONTH_FROM" | jq -r .next_cursor)
+first_cursor=$(curl -fs --max-time "$MAX_TIME" -H "Authorization: Bearer $district" "$base/api/v1/audit-log?limit=50&from=$MONTH_FROM" | jq -r '.next_cursor // empty') || true
+[ -n "$first_cursor" ] || { echo "no second page of the month's entries" >&2; exit 1; }
 
 echo "| call (GET) | ms, first / second | entries | next page |"
 echo "|---|---:|---:|---|"
