@@ -203,6 +203,20 @@ impl TestApp {
         self.login_full(login)["access_token"].as_str().expect("access token").to_string()
     }
 
+    /// Creates an account of `role` at `node` (as `admin`, its first password already changed)
+    /// and returns its access token.
+    pub fn account(&self, login: &str, role: &str, node: &str) -> String {
+        let admin = self.login("admin");
+        let password = "quiet-harbour-lantern-2026";
+        let body = serde_json::json!({"login": login, "display_name": login, "password": password, "role": role, "jurisdiction_id": node});
+        let created = self.post("/api/v1/accounts", Some(&admin), &body);
+        assert_eq!(created.status, 201, "create {login}: {}", created.text);
+        self.exec(&format!("UPDATE accounts SET must_change_password = false WHERE login = '{login}'")).unwrap();
+        let r = self.post("/api/v1/auth/login", None, &serde_json::json!({"login": login, "password": password}));
+        assert_eq!(r.status, 200, "login {login}: {}", r.text);
+        r.body["access_token"].as_str().expect("access token").to_string()
+    }
+
     /// Logs in and returns the whole token response.
     pub fn login_full(&self, login: &str) -> Value {
         let r = self.post("/api/v1/auth/login", None, &serde_json::json!({"login": login, "password": PASSWORD}));

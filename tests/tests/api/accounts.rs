@@ -1,7 +1,7 @@
 //! Accounts managed by system_admin, and the audit log.
 
-use base64::Engine;
 use chrono::TimeDelta;
+use gongzhi_api::common::encode_cursor;
 use gongzhi_tests::{start_time, TestApp};
 use serde_json::{json, Value};
 
@@ -146,20 +146,16 @@ fn audit_log_pages_in_time_order() {
     assert_eq!(ours(&export.body), [b.as_str(), c.as_str(), d.as_str(), a.as_str()]);
     // A cursor is a position: one from outside the window still pages within it.
     let entry_of_b = list(&format!("&target_id={b}"))["items"][0]["id"].as_str().unwrap().to_string();
-    let cursor_b = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&entry_of_b);
+    let cursor_b = encode_cursor(&entry_of_b);
     assert_eq!(ours(&list(&format!("&cursor={cursor_b}"))["items"]), [c.as_str(), d.as_str(), a.as_str()]);
     assert_eq!(ours(&list(&format!("&from={}&cursor={cursor_b}", at(1, 30)))["items"]), [a.as_str()]);
 
     // A cursor names an entry of the caller's subtree, or it is refused (not an empty page).
-    let admin = app.login("admin");
-    let node = json!({"login": "auditor.haimen", "display_name": "海门 审计", "password": "initial-pass-1", "role": "auditor", "jurisdiction_id": app.street("海门街道")});
-    app.post("/api/v1/accounts", Some(&admin), &node).expect(201);
-    app.exec("UPDATE accounts SET must_change_password = false WHERE login = 'auditor.haimen'").unwrap();
-    let haimen = app.post("/api/v1/auth/login", None, &json!({"login": "auditor.haimen", "password": "initial-pass-1"})).expect(200).body["access_token"].as_str().unwrap().to_string();
+    let haimen = app.account("auditor.haimen", "auditor", &app.street("海门街道"));
     let foreign = app.get(&format!("/api/v1/audit-log?cursor={cursor_b}"), Some(&haimen)).problem(400, "invalid_query").body;
     assert_eq!((foreign["errors"][0]["field"].as_str(), foreign["errors"][0]["code"].as_str()), (Some("cursor"), Some("invalid_cursor")));
     // The same answer as for an entry that does not exist at all: nothing is told about the other subtree.
-    let nowhere = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(uuid::Uuid::now_v7().to_string());
+    let nowhere = encode_cursor(&uuid::Uuid::now_v7().to_string());
     let absent = app.get(&format!("/api/v1/audit-log?cursor={nowhere}"), Some(&haimen)).problem(400, "invalid_query").body;
     assert_eq!((&absent["errors"], &absent["detail"]), (&foreign["errors"], &foreign["detail"]));
 }

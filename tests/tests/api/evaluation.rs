@@ -55,16 +55,6 @@ fn scores(value: i64) -> Value {
     Value::Object(m)
 }
 
-/// Creates an account of `role` at `node` that can log in with the test password.
-fn account(app: &TestApp, login: &str, role: &str, node: &str) -> String {
-    let admin = app.login("admin");
-    let password = "quiet-harbour-lantern-2026";
-    app.post("/api/v1/accounts", Some(&admin), &json!({"login": login, "display_name": login, "password": password, "role": role, "jurisdiction_id": node})).expect(201);
-    app.exec(&format!("UPDATE accounts SET must_change_password = false WHERE login = '{login}'")).unwrap();
-    let r = app.post("/api/v1/auth/login", None, &json!({"login": login, "password": password})).expect(200);
-    r.body["access_token"].as_str().unwrap().to_string()
-}
-
 fn community<'a>(results: &'a Value, id: &str) -> &'a Value {
     results["communities"].as_array().unwrap().iter().find(|c| c["community_id"] == id).expect("community row")
 }
@@ -432,7 +422,7 @@ fn exports_stream_rows_and_are_audited() {
     app.get(&format!("/api/v1/evaluation/campaigns/{id}/exports/responses"), Some(&dept)).problem(403, "forbidden");
     assert_eq!(app.count("audit_log"), before + 4, "refused reads are not exports");
     // A street-scoped auditor gets its street's rows only.
-    let street_auditor = account(&app, "auditor.haimen", "auditor", &app.street("海门街道"));
+    let street_auditor = app.account("auditor.haimen", "auditor", &app.street("海门街道"));
     let rows = app.get(&format!("/api/v1/evaluation/campaigns/{id}/exports/responses?format=json"), Some(&street_auditor)).expect(200);
     assert_eq!(rows.body.as_array().unwrap().len(), 4);
     assert!(rows.body.as_array().unwrap().iter().all(|r| r["community_id"] == app.community("秀山社区")));
@@ -448,8 +438,8 @@ fn another_street_or_community_gets_404() {
     app.post(&format!("/api/v1/evaluation/campaigns/{sanchang}/open"), Some(&ca), &json!({})).expect(200);
     let c = |a: &str| format!("/api/v1/evaluation/campaigns/{sanchang}{a}");
     // 海门街道's community, resident, staff, auditor and civil affairs cannot reach 三厂's campaign.
-    let haimen_ca = account(&app, "ca.haimen", "civil_affairs_admin", &app.street("海门街道"));
-    let haimen_auditor = account(&app, "auditor.haimen", "auditor", &app.street("海门街道"));
+    let haimen_ca = app.account("ca.haimen", "civil_affairs_admin", &app.street("海门街道"));
+    let haimen_auditor = app.account("auditor.haimen", "auditor", &app.street("海门街道"));
     let xs = app.login("staff.xiushan");
     let resident = app.login("13900139000");
     for t in [&haimen_ca, &haimen_auditor, &xs, &resident] {

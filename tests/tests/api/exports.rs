@@ -3,15 +3,6 @@
 use gongzhi_tests::TestApp;
 use serde_json::{json, Value};
 
-fn account(app: &TestApp, login: &str, role: &str, node: &str) -> String {
-    let admin = app.login("admin");
-    let password = "quiet-harbour-lantern-2026";
-    app.post("/api/v1/accounts", Some(&admin), &json!({"login": login, "display_name": login, "password": password, "role": role, "jurisdiction_id": node})).expect(201);
-    app.exec(&format!("UPDATE accounts SET must_change_password = false WHERE login = '{login}'")).unwrap();
-    let r = app.post("/api/v1/auth/login", None, &json!({"login": login, "password": password})).expect(200);
-    r.body["access_token"].as_str().unwrap().to_string()
-}
-
 fn rows(app: &TestApp, path: &str, token: &str) -> Vec<Value> {
     let sep = if path.contains('?') { '&' } else { '?' };
     app.get(&format!("{path}{sep}format=json"), Some(token)).expect(200).body.as_array().unwrap().clone()
@@ -37,7 +28,7 @@ fn exports_are_scoped_and_each_read_is_audited() {
     app.post(&format!("/api/v1/clearance/agreements/{a}/payments"), Some(&cgj), &json!({"amount_cents": 400000, "paid_on": "2026-03-01"})).expect(201);
     let auditor = app.login("auditor");
     let admin = app.login("admin");
-    let haimen_auditor = account(&app, "auditor.haimen", "auditor", &app.street("海门街道"));
+    let haimen_auditor = app.account("auditor.haimen", "auditor", &app.street("海门街道"));
 
     // Content.
     let before = app.count("audit_log");
