@@ -59,11 +59,12 @@ pub fn list(
     after: Option<&str>,
     limit: i64,
 ) -> StoreResult<Option<Vec<AuditRow>>> {
+    let subtree = within.like_pattern();
     let after = match after {
         None => None,
         Some(id) => match audit_log::table
             .filter(audit_log::id.eq(id))
-            .filter(audit_log::path.like(within.like_pattern()))
+            .filter(audit_log::path.like(&subtree))
             .select(audit_log::at)
             .first::<NaiveDateTime>(conn)
             .optional()?
@@ -73,7 +74,7 @@ pub fn list(
         },
     };
     let mut q = audit_log::table
-        .filter(audit_log::path.like(within.like_pattern()))
+        .filter(audit_log::path.like(subtree))
         .select(AuditRow::as_select())
         .order((audit_log::at.asc(), audit_log::id.asc()))
         .limit(limit + 1)
