@@ -20,7 +20,8 @@
 # submit pass adds its requests to the kept set), RATE_PERCENT=80 (the fixed-rate pass, below),
 # PG_SOCKET=0 (1: PostgreSQL through its Unix socket, see below), RATE_GET / RATE_LIST /
 # RATE_MEASURES (a stated rate, requests a second, for that endpoint's fixed-rate pass instead of
-# RATE_PERCENT of its throughput).
+# RATE_PERCENT of its throughput), PAIRS=5 and PAIR_SECONDS=5 (the read against /healthz in
+# alternating pairs of short runs after the five passes, below; PAIRS=0 skips them).
 # Each throughput run also records the CPU time a request cost the server and (PostgreSQL) the
 # database's processes, from /proc.
 # Needs wrk and curl (and pgbench for PostgreSQL): apt-get install wrk.
@@ -46,6 +47,8 @@ WORK=${WORK:-$(mktemp -d /tmp/gongzhi-bench.XXXXXX)}
 RESULTS=${RESULTS:-$root/bench/results/$backend-$requests.md}
 target=${CARGO_TARGET_DIR:-$root/target}
 base="http://127.0.0.1:$PORT"
+[[ "${PAIRS:-0}" =~ ^[0-9]+$ ]] || { echo "PAIRS must be a whole number" >&2; exit 2; }
+[[ "${PAIR_SECONDS:-1}" =~ ^[1-9][0-9]*$ ]] || { echo "PAIR_SECONDS must be a whole number of seconds, at least 1" >&2; exit 2; }
 for v in RATE_GET RATE_LIST RATE_MEASURES; do
     [[ "${!v:-1}" =~ ^[1-9][0-9]*$ ]] || { echo "$v must be a whole number of requests a second" >&2; exit 2; }
 done
@@ -219,6 +222,28 @@ measure get get.lua "$street_token"
 measure list list.lua "$street_token"
 measure measures measures.lua "$street_token"
 measure submit submit.lua "$resident_token"
+
+# The read's ratio to /healthz in alternating pairs: on a machine whose speed drifts by tens of
+# percent within minutes, one 15 s pass of each, a minute apart, can catch them in different
+# phases. PAIRS short runs of each, back to back (/healthz first in odd pairs, the read first in
+# even ones), give a ratio per pair; the median is the figure, the range its spread.
+PAIRS=${PAIRS:-5}; PAIR_SECONDS=${PAIR_SECONDS:-5}
+pair_ratios=""
+if [ "$PAIRS" -gt 0 ]; then
+    echo "== the read against /healthz in $PAIRS alternating pairs of ${PAIR_SECONDS}s runs"
+    pair_rate() { # script token path -> requests a second
+        run_wrk "$1" "$2" "$3" "$CONNECTIONS" "$PAIR_SECONDS" "$WORK/pair.txt"
+        ! grep -q 'Non-2xx\|Socket errors' "$WORK/pair.txt" || { echo "errors in a pair run:" >&2; cat "$WORK/pair.txt" >&2; exit 1; }
+        awk '/^Requests\/sec/ {print $2}' "$WORK/pair.txt"
+    }
+    for i in $(seq 1 "$PAIRS"); do
+        if [ $(( i % 2 )) = 1 ]; then h=$(pair_rate healthz.lua "" /); g=$(pair_rate get.lua "$street_token" /)
+        else g=$(pair_rate get.lua "$street_token" /); h=$(pair_rate healthz.lua "" /); fi
+        r=$(awk -v g="$g" -v h="$h" 'BEGIN { printf "%.1f", 100 * g / h }')
+        echo "   pair $i: /healthz $h, read $g req/s: $r%"
+        pair_ratios+="$r "
+    done
+fi
 submitted_ok=$(( $(awk '/requests in/ {print $1}' "$WORK/submit.txt") + $(awk '/requests in/ {print $1}' "$WORK/submit-light.txt" 2>/dev/null || echo 0) ))
 
 pg_tps="n/a"; pg_lat="n/a"
@@ -251,6 +276,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.0f%%", 100 *
         echo "| $label | ${rps[$n]} | ${p50[$n]} | ${p99[$n]} | $(ratio "${rps[$n]}" "${rps[healthz]}") | ${light[$n]} | ${fixed[$n]} | ${mem[$n]} | ${cpu[$n]} | ${errs[$n]:-none} |"
     done
     echo
+    if [ -n "$pair_ratios" ]; then
+        sorted=$(tr ' ' '\n' <<<"$pair_ratios" | grep . | sort -n | tr '\n' ' ')
+        echo "The read against /healthz in $PAIRS alternating pairs of ${PAIR_SECONDS}s runs at $CONNECTIONS connections: median **$(awk '{ n = split($0, v, " "); print (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) }' <<<"$sorted")%** (pairs in run order: $(sed 's/ $//; s/ /%, /g' <<<"$pair_ratios")%)."
+        echo
+    fi
     if [ "$pg_tps" != "n/a" ]; then
         echo "pgbench, the same four inserts in one transaction, $POOL clients: $pg_tps tps (latency average $pg_lat ms). POST /api/v1/requests reaches $(ratio "${rps[submit]}" "$pg_tps") of it ($submitted_ok requests submitted during the run)."
     else
