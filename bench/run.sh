@@ -47,7 +47,7 @@ WORK=${WORK:-$(mktemp -d /tmp/gongzhi-bench.XXXXXX)}
 RESULTS=${RESULTS:-$root/bench/results/$backend-$requests.md}
 target=${CARGO_TARGET_DIR:-$root/target}
 base="http://127.0.0.1:$PORT"
-[[ "${PAIRS:-0}" =~ ^[0-9]+$ ]] || { echo "PAIRS must be a whole number" >&2; exit 2; }
+[[ "${PAIRS:-0}" =~ ^[0-9]{1,2}$ ]] || { echo "PAIRS must be a whole number below 100" >&2; exit 2; }
 [[ "${PAIR_SECONDS:-1}" =~ ^[1-9][0-9]*$ ]] || { echo "PAIR_SECONDS must be a whole number of seconds, at least 1" >&2; exit 2; }
 for v in RATE_GET RATE_LIST RATE_MEASURES; do
     [[ "${!v:-1}" =~ ^[1-9][0-9]*$ ]] || { echo "$v must be a whole number of requests a second" >&2; exit 2; }
@@ -228,17 +228,21 @@ measure submit submit.lua "$resident_token"
 # phases. PAIRS short runs of each, back to back (/healthz first in odd pairs, the read first in
 # even ones), give a ratio per pair; the median is the figure, the range its spread.
 PAIRS=${PAIRS:-5}; PAIR_SECONDS=${PAIR_SECONDS:-5}
-pair_ratios=""
+pair_ratios=""; pairs_left_out=""
 if [ "$PAIRS" -gt 0 ]; then
     echo "== the read against /healthz in $PAIRS alternating pairs of ${PAIR_SECONDS}s runs"
-    pair_rate() { # script token path -> requests a second
-        run_wrk "$1" "$2" "$3" "$CONNECTIONS" "$PAIR_SECONDS" "$WORK/pair.txt"
-        ! grep -q 'Non-2xx\|Socket errors' "$WORK/pair.txt" || { echo "errors in a pair run:" >&2; cat "$WORK/pair.txt" >&2; exit 1; }
-        awk '/^Requests\/sec/ {print $2}' "$WORK/pair.txt"
+    pair_rate() { # name script token -> $rate: requests a second, or empty when the run had errors
+        local out="$WORK/pair-$1.txt"
+        rate=""
+        run_wrk "$2" "$3" / "$CONNECTIONS" "$PAIR_SECONDS" "$out" || { echo "   wrk failed, see $out" >&2; return 0; }
+        if grep -q 'Non-2xx\|Socket errors' "$out"; then echo "   errors, see $out" >&2; return 0; fi
+        rate=$(awk '/^Requests\/sec/ {print $2}' "$out")
+        [[ "$rate" =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v r="$rate" 'BEGIN { exit !(r > 0) }' || rate=""
     }
     for i in $(seq 1 "$PAIRS"); do
-        if [ $(( i % 2 )) = 1 ]; then h=$(pair_rate healthz.lua "" /); g=$(pair_rate get.lua "$street_token" /)
-        else g=$(pair_rate get.lua "$street_token" /); h=$(pair_rate healthz.lua "" /); fi
+        if [ $(( i % 2 )) = 1 ]; then pair_rate "$i-healthz" healthz.lua ""; h=$rate; pair_rate "$i-get" get.lua "$street_token"; g=$rate
+        else pair_rate "$i-get" get.lua "$street_token"; g=$rate; pair_rate "$i-healthz" healthz.lua ""; h=$rate; fi
+        if [ -z "$h" ] || [ -z "$g" ]; then echo "   pair $i: left out (a run with errors)"; pairs_left_out+="$i "; continue; fi
         r=$(awk -v g="$g" -v h="$h" 'BEGIN { printf "%.1f", 100 * g / h }')
         echo "   pair $i: /healthz $h, read $g req/s: $r%"
         pair_ratios+="$r "
@@ -278,7 +282,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.0f%%", 100 *
     echo
     if [ -n "$pair_ratios" ]; then
         sorted=$(tr ' ' '\n' <<<"$pair_ratios" | grep . | sort -n | tr '\n' ' ')
-        echo "The read against /healthz in $PAIRS alternating pairs of ${PAIR_SECONDS}s runs at $CONNECTIONS connections: median **$(awk '{ n = split($0, v, " "); print (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) }' <<<"$sorted")%** (pairs in run order: $(sed 's/ $//; s/ /%, /g' <<<"$pair_ratios")%)."
+        echo "The read against /healthz in $PAIRS alternating pairs of ${PAIR_SECONDS}s runs at $CONNECTIONS connections: median **$(awk '{ n = split($0, v, " "); printf "%.1f", (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) }' <<<"$sorted")%** (pairs in run order: $(sed 's/ $//; s/ /%, /g' <<<"$pair_ratios")%)$([ -z "$pairs_left_out" ] || echo "; left out for errors: pair ${pairs_left_out% }")."
+        echo
+    elif [ -n "$pairs_left_out" ]; then
+        echo "The read against /healthz in alternating pairs: every pair left out for errors (see pair-*.txt in the work directory)."
         echo
     fi
     if [ "$pg_tps" != "n/a" ]; then
