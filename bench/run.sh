@@ -124,6 +124,8 @@ fi
 echo "== the database holds $held requests ($requests generated)"
 
 echo "== start server on $base"
+# Something already answering there (a server left from an earlier run) would be measured instead.
+! curl -s --max-time 5 -o /dev/null "$base/healthz" || { echo "$base already answers: stop what listens on port $PORT or set PORT" >&2; exit 1; }
 DATABASE_URL="$db_url" GONGZHI_BIND="127.0.0.1:$PORT" GONGZHI_DATA_DIR="$WORK/data" GONGZHI_POOL_SIZE="$POOL" \
     GONGZHI_ACCESS_TTL_SECONDS=7200 GONGZHI_LOG="${GONGZHI_LOG:-info}" "$target/release/gongzhi" serve >"$WORK/server.log" 2>&1 &
 server_pid=$!
