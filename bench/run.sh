@@ -178,6 +178,8 @@ run_wrk() { # script token path connections seconds output
     TOKEN=$2 IDS_FILE="$WORK/request-ids.txt" STREET_ID=$STREET_ID MONTH_FROM=$MONTH_FROM MONTH_TO=$MONTH_TO \
         wrk -t"$THREADS" -c"$4" -d"$5s" --timeout 10s --latency -s "$root/bench/wrk/$1" "$base$3" >"$6"
 }
+# What wrk reported as failed in its output file (non-2xx answers, socket errors), or nothing.
+wrk_errors() { awk '/Non-2xx/ {print $NF} /Socket errors/ {print "socket:" $0}' "$1" | tr '\n' ' '; }
 measure() { # name script token [path]
     local name=$1 script=$2 token=$3 path=${4:-/}
     echo "== $name"
@@ -190,13 +192,13 @@ measure() { # name script token [path]
     rps[$name]=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$WORK/$name.txt")
     p50[$name]=$(to_ms "$(awk '$1 == "50%" {print $2}' "$WORK/$name.txt")")
     p99[$name]=$(to_ms "$(awk '$1 == "99%" {print $2}' "$WORK/$name.txt")")
-    errs[$name]=$(awk '/Non-2xx/ {print $NF} /Socket errors/ {print "socket:" $0}' "$WORK/$name.txt" | tr '\n' ' ')
+    errs[$name]=$(wrk_errors "$WORK/$name.txt")
     mem[$name]="$(rss) / $(hwm)"
     light[$name]="–"
     if [ "$name" != healthz ] && [ "$LATENCY_CONNECTIONS" -gt 0 ]; then
         run_wrk "$script" "$token" "$path" "$LATENCY_CONNECTIONS" "$DURATION" "$WORK/$name-light.txt"
         light[$name]="$(to_ms "$(awk '$1 == "50%" {print $2}' "$WORK/$name-light.txt")") / $(to_ms "$(awk '$1 == "99%" {print $2}' "$WORK/$name-light.txt")")"
-        errs[$name]+=$(awk '/Non-2xx/ {print $NF} /Socket errors/ {print "socket:" $0}' "$WORK/$name-light.txt" | tr '\n' ' ')
+        errs[$name]+=$(wrk_errors "$WORK/$name-light.txt")
     fi
     fixed[$name]="–"
     if [ -n "$oha" ] && [ "$name" != healthz ] && [ "$name" != submit ]; then
@@ -237,7 +239,7 @@ if [ "$PAIRS" -gt 0 ]; then
         local out="$WORK/pair-$1.txt"
         rate=""
         run_wrk "$2" "$3" / "$CONNECTIONS" "$PAIR_SECONDS" "$out" || { echo "   wrk failed, see $out" >&2; return 0; }
-        if grep -q 'Non-2xx\|Socket errors' "$out"; then echo "   errors, see $out" >&2; return 0; fi
+        if [ -n "$(wrk_errors "$out")" ]; then echo "   errors, see $out" >&2; return 0; fi
         rate=$(awk '/^Requests\/sec/ {print $2}' "$out")
         [[ "$rate" =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v r="$rate" 'BEGIN { exit !(r > 0) }' || rate=""
     }
