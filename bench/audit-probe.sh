@@ -18,10 +18,8 @@ base=${1:?usage: bench/audit-probe.sh BASE_URL WORK}; work=${2:?usage: bench/aud
 PASSWORD=${PASSWORD:-bench-password-1}; PROBE_PASSWORD=${PROBE_PASSWORD:-quiet-harbour-lantern-2026}; MAX_TIME=${MAX_TIME:-300}
 # shellcheck disable=SC1091
 . "$work/city.env"
-login() {  # login password → an access token, or nothing
-    curl -fs --max-time 30 -X POST "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
-        -d "{\"login\":\"$1\",\"password\":\"$2\"}" | jq -r .access_token || true
-}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 # An auditor at a node, created once: a new account must change its one-time password first.
 scoped_auditor() {
     local name=$1 node=$2 t

@@ -47,6 +47,8 @@ WORK=${WORK:-$(mktemp -d /tmp/gongzhi-bench.XXXXXX)}
 RESULTS=${RESULTS:-$root/bench/results/$backend-$requests.md}
 target=${CARGO_TARGET_DIR:-$root/target}
 base="http://127.0.0.1:$PORT"
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 [[ "${PAIRS:-0}" =~ ^[0-9]{1,2}$ ]] || { echo "PAIRS must be a whole number below 100" >&2; exit 2; }
 [[ "${PAIR_SECONDS:-1}" =~ ^[1-9][0-9]*$ ]] || { echo "PAIR_SECONDS must be a whole number of seconds, at least 1" >&2; exit 2; }
 for v in RATE_GET RATE_LIST RATE_MEASURES; do
@@ -136,11 +138,7 @@ for _ in $(seq 1 1200); do  # up to 10 min: new migrations may build indexes on 
 done
 curl -fs --max-time 30 "$base/healthz" >/dev/null || { echo "server did not come up" >&2; exit 1; }
 
-login() {
-    curl -fs --max-time 30 -X POST "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
-        -d "{\"login\":\"$1\",\"password\":\"$PASSWORD\"}" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p'
-}
-street_token=$(login "$STREET_LOGIN"); resident_token=$(login "$RESIDENT_LOGIN")
+street_token=$(login "$STREET_LOGIN" "$PASSWORD"); resident_token=$(login "$RESIDENT_LOGIN" "$PASSWORD")
 [ -n "$street_token" ] && [ -n "$resident_token" ] || { echo "login failed" >&2; exit 1; }
 # One request of each kind, so a broken endpoint fails here rather than as fast errors in wrk.
 curl -fs --max-time 30 -H "Authorization: Bearer $street_token" "$base/api/v1/requests/$(head -n 1 "$WORK/request-ids.txt")" >/dev/null
@@ -174,12 +172,6 @@ sed "s|^|$base/api/v1/requests/|" "$WORK/request-ids.txt" >"$WORK/get-urls.txt"
 printf "$base/api/v1/requests?limit=50&status=%s\n" closed in_progress resolved dispatched >"$WORK/list-urls.txt"
 echo "$base/api/v1/measures/requests?jurisdiction_id=$STREET_ID&from=$MONTH_FROM&to=$MONTH_TO" >"$WORK/measures-urls.txt"
 declare -A rps p50 p99 errs mem light fixed cpu
-run_wrk() { # script token path connections seconds output
-    TOKEN=$2 IDS_FILE="$WORK/request-ids.txt" STREET_ID=$STREET_ID MONTH_FROM=$MONTH_FROM MONTH_TO=$MONTH_TO \
-        wrk -t"$THREADS" -c"$4" -d"$5s" --timeout 10s --latency -s "$root/bench/wrk/$1" "$base$3" >"$6"
-}
-# What wrk reported as failed in its output file (non-2xx answers, socket errors), or nothing.
-wrk_errors() { awk '/Non-2xx/ {print $NF} /Socket errors/ {print "socket:" $0}' "$1" | tr '\n' ' '; }
 measure() { # name script token [path]
     local name=$1 script=$2 token=$3 path=${4:-/}
     echo "== $name"
@@ -285,8 +277,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.0f%%", 100 *
     done
     echo
     if [ -n "$pair_ratios" ]; then
-        sorted=$(tr ' ' '\n' <<<"$pair_ratios" | grep . | sort -n | tr '\n' ' ')
-        echo "The read against /healthz in $PAIRS alternating pairs of ${PAIR_SECONDS}s runs at $CONNECTIONS connections: median **$(awk '{ n = split($0, v, " "); printf "%.1f", (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) }' <<<"$sorted")%** (pairs in run order: $(sed 's/ $//; s/ /%, /g' <<<"$pair_ratios")%)$([ -z "$pairs_left_out" ] || echo "; left out for errors: pair ${pairs_left_out% }")."
+        echo "The read against /healthz in $PAIRS alternating pairs of ${PAIR_SECONDS}s runs at $CONNECTIONS connections: median **$(tr ' ' '\n' <<<"$pair_ratios" | grep . | median %.1f)%** (pairs in run order: $(sed 's/ $//; s/ /%, /g' <<<"$pair_ratios")%)$([ -z "$pairs_left_out" ] || echo "; left out for errors: pair ${pairs_left_out% }")."
         echo
     elif [ -n "$pairs_left_out" ]; then
         echo "The read against /healthz in alternating pairs: every pair left out for errors (see pair-*.txt in the work directory)."
