@@ -9,12 +9,16 @@
 # WORK must hold a data set that bench/run.sh generated with KEEP=1 (city.env, request-ids.txt, and
 # the PostgreSQL cluster in WORK/pg or the SQLite file WORK/gongzhi.db). A cluster already running
 # there is used and left running; otherwise it is started on PG_PORT and halted (kept) afterwards.
+# Both servers use the one database: each applies its pending migrations at start, so a build with
+# new migrations changes the kept set for both (and for later runs). Compare builds whose
+# migrations are the same, or migrate the set first and compare on it.
 # Environment (defaults): ENDPOINT=get (healthz, get, list or measures: bench/wrk/ENDPOINT.lua),
 # ROUNDS=16, RUN_SECONDS=3 (each run), CONNECTIONS=16, THREADS=1, PORT_A=18080, PORT_B=18081,
 # PG_PORT=55580, POOL (the servers' pool; unset: their default), PASSWORD=bench-password-1,
 # GONGZHI_LOG=warn (no access-log line per request; info to measure with it).
-# Two builds of the same commit differ by up to ±1.5% in the median (BENCHMARKS.md, fourteenth
-# round); a smaller difference is not a finding. Needs wrk and curl.
+# Two copies of one binary gave a median of 1.008 over 16 rounds, single rounds 0.90–1.11
+# (BENCHMARKS.md, fourteenth round): a difference within a few percent is not a finding. The
+# tokens last two hours, so ROUNDS × 2 × RUN_SECONDS must stay under that. Needs wrk and curl.
 set -euo pipefail
 bin_a=${1:?usage: bench/ab.sh BINARY_A BINARY_B}; bin_b=${2:?usage: bench/ab.sh BINARY_A BINARY_B}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +27,9 @@ ENDPOINT=${ENDPOINT:-get}; ROUNDS=${ROUNDS:-16}; SECONDS_EACH=${RUN_SECONDS:-3};
 PORT_A=${PORT_A:-18080}; PORT_B=${PORT_B:-18081}; PG_PORT=${PG_PORT:-55580}; PASSWORD=${PASSWORD:-bench-password-1}
 case "$ENDPOINT" in healthz|get|list|measures) ;; *) echo "ENDPOINT must be healthz, get, list or measures" >&2; exit 2 ;; esac
 [[ "$ROUNDS" =~ ^[1-9][0-9]?$ ]] || { echo "ROUNDS must be a whole number from 1 to 99" >&2; exit 2; }
-[[ "$SECONDS_EACH" =~ ^[1-9][0-9]*$ ]] || { echo "RUN_SECONDS must be a whole number of seconds, at least 1" >&2; exit 2; }
+[[ "$SECONDS_EACH" =~ ^[1-9][0-9]{0,3}$ ]] || { echo "RUN_SECONDS must be a whole number of seconds, 1 to 9999" >&2; exit 2; }
+[ $(( ROUNDS * 2 * SECONDS_EACH )) -lt 6600 ] || { echo "ROUNDS × 2 × RUN_SECONDS must stay under 6600 s (the access tokens last 7200)" >&2; exit 2; }
+[ "$PORT_A" != "$PORT_B" ] || { echo "PORT_A and PORT_B must differ" >&2; exit 2; }
 for b in "$bin_a" "$bin_b"; do [ -x "$b" ] || { echo "$b is not an executable" >&2; exit 2; }; done
 for tool in wrk curl; do command -v $tool >/dev/null || { echo "$tool is missing (apt-get install -y $tool)" >&2; exit 2; }; done
 [ -f "$WORK/city.env" ] && [ -f "$WORK/request-ids.txt" ] || { echo "$WORK holds no kept data set (city.env, request-ids.txt)" >&2; exit 2; }
@@ -40,7 +46,8 @@ cleanup() {
 trap cleanup EXIT
 
 if [ -f "$WORK/pg/data/PG_VERSION" ]; then
-    if [ -f "$WORK/pg/data/postmaster.pid" ]; then
+    # A cluster is running there when its postmaster.pid names a live process (not one left by a crash).
+    if [ -f "$WORK/pg/data/postmaster.pid" ] && kill -0 "$(head -n 1 "$WORK/pg/data/postmaster.pid")" 2>/dev/null; then
         PG_PORT=$(sed -n 4p "$WORK/pg/data/postmaster.pid")
     else
         "$root/scripts/pg-cluster.sh" start "$WORK/pg" "$PG_PORT" >/dev/null; halt_cluster=1
@@ -74,12 +81,11 @@ if [ "$ENDPOINT" != healthz ]; then
     [ -n "$token_a" ] && [ -n "$token_b" ] || { echo "login failed (PASSWORD?)" >&2; exit 1; }
 fi
 
-# rate PORT TOKEN OUTPUT -> requests a second, or nothing when the run had errors
+# rate PORT TOKEN OUTPUT -> requests a second, or nothing when the run had errors or no requests
 rate() {
     base="http://127.0.0.1:$1"
     run_wrk "$ENDPOINT.lua" "$2" / "$CONNECTIONS" "$SECONDS_EACH" "$3" || return 0
-    [ -z "$(wrk_errors "$3")" ] || return 0
-    awk '/^Requests\/sec/ {print $2}' "$3"
+    wrk_rate "$3"
 }
 rate "$PORT_A" "$token_a" /dev/null >/dev/null; rate "$PORT_B" "$token_b" /dev/null >/dev/null  # warm-up
 echo "A: $bin_a   B: $bin_b   $ENDPOINT, $CONNECTIONS connections, ${SECONDS_EACH}s runs, $db_url"
@@ -88,10 +94,10 @@ for i in $(seq 1 "$ROUNDS"); do
     out_a="$WORK/ab-$i-a.txt"; out_b="$WORK/ab-$i-b.txt"
     if [ $(( i % 2 )) = 1 ]; then a=$(rate "$PORT_A" "$token_a" "$out_a"); b=$(rate "$PORT_B" "$token_b" "$out_b")
     else b=$(rate "$PORT_B" "$token_b" "$out_b"); a=$(rate "$PORT_A" "$token_a" "$out_a"); fi
-    if [ -z "$a" ] || [ -z "$b" ]; then echo "round $i: left out (errors, see $out_a and $out_b)"; continue; fi
+    if [ -z "$a" ] || [ -z "$b" ]; then echo "round $i: left out (errors or no requests, see $out_a and $out_b)"; continue; fi
     r=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }')
     echo "round $i: A $a  B $b  B/A $r"
     ratios+="$r"$'\n'
 done
 [ -n "$ratios" ] || { echo "every round had errors" >&2; exit 1; }
-echo "B/A: median $(grep . <<<"$ratios" | median) (range $(grep . <<<"$ratios" | sort -n | head -n 1)–$(grep . <<<"$ratios" | sort -n | tail -n 1), $(grep -c . <<<"$ratios") rounds)"
+echo "B/A: median $(grep . <<<"$ratios" | median) (range $(grep . <<<"$ratios" | sort -n | head -n 1)–$(grep . <<<"$ratios" | sort -n | tail -n 1); rounds counted: $(grep -c . <<<"$ratios") of $ROUNDS)"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Functions the harness's scripts share (sourced by bench/run.sh, bench/ab.sh and
 # bench/audit-probe.sh). They call the server at $base; run_wrk also reads $root, $THREADS, $WORK
 # and the city's variables (city.env).
@@ -16,6 +17,15 @@ run_wrk() {
 
 # What wrk reported as failed in its output file (non-2xx answers, socket errors), or nothing.
 wrk_errors() { awk '/Non-2xx/ {print $NF} /Socket errors/ {print "socket:" $0}' "$1" | tr '\n' ' '; }
+
+# wrk_rate FILE: the requests a second of a wrk run, or nothing when it reported errors or none
+# (a run that stalls throughout reports 0 a second and, shorter than wrk's time-out, no error).
+wrk_rate() {
+    local r
+    [ -z "$(wrk_errors "$1")" ] || return 0
+    r=$(awk '/^Requests\/sec/ {print $2}' "$1")
+    if [[ "$r" =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v r="$r" 'BEGIN { exit !(r > 0) }'; then echo "$r"; fi
+}
 
 # median [FORMAT]: the median of the numbers on standard input (one a line), printed with FORMAT
 # (printf's, default %.3f); nothing when there are none.

@@ -231,9 +231,8 @@ if [ "$PAIRS" -gt 0 ]; then
         local out="$WORK/pair-$1.txt"
         rate=""
         run_wrk "$2" "$3" / "$CONNECTIONS" "$PAIR_SECONDS" "$out" || { echo "   wrk failed, see $out" >&2; return 0; }
-        if [ -n "$(wrk_errors "$out")" ]; then echo "   errors, see $out" >&2; return 0; fi
-        rate=$(awk '/^Requests\/sec/ {print $2}' "$out")
-        [[ "$rate" =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v r="$rate" 'BEGIN { exit !(r > 0) }' || rate=""
+        rate=$(wrk_rate "$out")
+        [ -n "$rate" ] || echo "   errors or no requests, see $out" >&2
     }
     for i in $(seq 1 "$PAIRS"); do
         if [ $(( i % 2 )) = 1 ]; then pair_rate "$i-healthz" healthz.lua ""; h=$rate; pair_rate "$i-get" get.lua "$street_token"; g=$rate
