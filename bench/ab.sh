@@ -38,9 +38,9 @@ for tool in wrk curl; do command -v $tool >/dev/null || { echo "$tool is missing
 # shellcheck disable=SC1091
 . "$WORK/city.env"
 
-pids=(); halt_cluster=0
+server_pids=(); halt_cluster=0
 cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    for p in "${server_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
     if [ $halt_cluster = 1 ]; then "$root/scripts/pg-cluster.sh" halt "$WORK/pg" >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
@@ -59,19 +59,10 @@ else
     echo "$WORK holds neither a PostgreSQL cluster (pg/) nor a SQLite file (gongzhi.db)" >&2; exit 2
 fi
 
-# serve BINARY PORT: starts a server (its log in WORK/ab-PORT.log) and waits until it answers.
+# serve BINARY PORT: its log in WORK/ab-PORT.log.
 serve() {
-    base="http://127.0.0.1:$2"
-    ! curl -s --max-time 5 -o /dev/null "$base/healthz" || { echo "$base already answers: stop what listens on port $2" >&2; exit 1; }
-    env DATABASE_URL="$db_url" GONGZHI_BIND="127.0.0.1:$2" GONGZHI_DATA_DIR="$WORK/data" GONGZHI_ACCESS_TTL_SECONDS=7200 \
-        GONGZHI_LOG="${GONGZHI_LOG:-warn}" ${POOL:+GONGZHI_POOL_SIZE="$POOL"} "$1" serve >"$WORK/ab-$2.log" 2>&1 &
-    pids+=($!)
-    for _ in $(seq 1 1200); do  # up to 10 min: a build with new migrations applies them first
-        curl -fs --max-time 30 "$base/healthz" >/dev/null 2>&1 && return
-        kill -0 "${pids[-1]}" 2>/dev/null || { echo "the server on port $2 exited:" >&2; tail "$WORK/ab-$2.log" >&2; exit 1; }
-        sleep 0.5
-    done
-    echo "the server on port $2 did not come up" >&2; exit 1
+    serve_on "$2" "$WORK/ab-$2.log" "$1" DATABASE_URL="$db_url" GONGZHI_DATA_DIR="$WORK/data" GONGZHI_ACCESS_TTL_SECONDS=7200 \
+        GONGZHI_LOG="${GONGZHI_LOG:-warn}" ${POOL:+GONGZHI_POOL_SIZE="$POOL"}
 }
 serve "$bin_a" "$PORT_A"; serve "$bin_b" "$PORT_B"
 token_a=""; token_b=""
@@ -81,11 +72,10 @@ if [ "$ENDPOINT" != healthz ]; then
     [ -n "$token_a" ] && [ -n "$token_b" ] || { echo "login failed (PASSWORD?)" >&2; exit 1; }
 fi
 
-# rate PORT TOKEN OUTPUT -> requests a second, or nothing when the run had errors or no requests
+# rate PORT TOKEN OUTPUT -> requests a second, or nothing when the run failed (wrk_run_rate)
 rate() {
     base="http://127.0.0.1:$1"
-    run_wrk "$ENDPOINT.lua" "$2" / "$CONNECTIONS" "$SECONDS_EACH" "$3" || return 0
-    wrk_rate "$3"
+    wrk_run_rate "$ENDPOINT.lua" "$2" "$SECONDS_EACH" "$3"
 }
 rate "$PORT_A" "$token_a" /dev/null >/dev/null; rate "$PORT_B" "$token_b" /dev/null >/dev/null  # warm-up
 echo "A: $bin_a   B: $bin_b   $ENDPOINT, $CONNECTIONS connections, ${SECONDS_EACH}s runs, $db_url"
@@ -94,7 +84,7 @@ for i in $(seq 1 "$ROUNDS"); do
     out_a="$WORK/ab-$i-a.txt"; out_b="$WORK/ab-$i-b.txt"
     if [ $(( i % 2 )) = 1 ]; then a=$(rate "$PORT_A" "$token_a" "$out_a"); b=$(rate "$PORT_B" "$token_b" "$out_b")
     else b=$(rate "$PORT_B" "$token_b" "$out_b"); a=$(rate "$PORT_A" "$token_a" "$out_a"); fi
-    if [ -z "$a" ] || [ -z "$b" ]; then echo "round $i: left out (errors or no requests, see $out_a and $out_b)"; continue; fi
+    if [ -z "$a" ] || [ -z "$b" ]; then echo "round $i: left out (wrk failed or a run had errors or no requests, see $out_a and $out_b)"; continue; fi
     r=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }')
     echo "round $i: A $a  B $b  B/A $r"
     ratios+="$r"$'\n'

@@ -1,7 +1,28 @@
 # shellcheck shell=bash
 # Functions the harness's scripts share (sourced by bench/run.sh, bench/ab.sh and
-# bench/audit-probe.sh). They call the server at $base; run_wrk also reads $root, $THREADS, $WORK
-# and the city's variables (city.env).
+# bench/audit-probe.sh). They call the server at $base; run_wrk and wrk_run_rate also read $root,
+# $THREADS, $WORK and the city's variables (city.env), wrk_run_rate $CONNECTIONS too.
+
+# serve_on PORT LOG BINARY [NAME=VALUE ...]: starts `BINARY serve` on 127.0.0.1:PORT with those
+# variables added to its environment and its output in LOG, sets server_pid (and appends it to
+# server_pids, for the caller's clean-up), and waits until it answers — up to 10 min: a build with
+# new migrations applies them first, which on a kept set may build indexes. Exits the script when
+# something already answers there (it would be measured instead), or the server exits or never
+# answers.
+serve_on() {
+    local port=$1 log=$2 bin=$3 url="http://127.0.0.1:$1"
+    shift 3
+    ! curl -s --max-time 5 -o /dev/null "$url/healthz" || { echo "$url already answers: stop what listens on port $port" >&2; exit 1; }
+    env GONGZHI_BIND="127.0.0.1:$port" "$@" "$bin" serve >"$log" 2>&1 &
+    server_pid=$!
+    server_pids+=("$server_pid")
+    for _ in $(seq 1 1200); do
+        curl -fs --max-time 30 "$url/healthz" >/dev/null 2>&1 && return
+        kill -0 "$server_pid" 2>/dev/null || { echo "the server on port $port exited:" >&2; tail "$log" >&2; exit 1; }
+        sleep 0.5
+    done
+    echo "the server on port $port did not come up" >&2; exit 1
+}
 
 # login LOGIN PASSWORD -> an access token, or nothing when the login failed.
 login() {
@@ -13,6 +34,12 @@ login() {
 run_wrk() {
     TOKEN=$2 IDS_FILE="$WORK/request-ids.txt" STREET_ID=$STREET_ID MONTH_FROM=$MONTH_FROM MONTH_TO=$MONTH_TO \
         wrk -t"$THREADS" -c"$4" -d"$5s" --timeout 10s --latency -s "$root/bench/wrk/$1" "$base$3" >"$6"
+}
+
+# wrk_run_rate SCRIPT TOKEN SECONDS OUTPUT: one run at $CONNECTIONS against $base, and its
+# requests a second (wrk_rate), or nothing when wrk failed or the run had errors or no requests.
+wrk_run_rate() {
+    if run_wrk "$1" "$2" / "$CONNECTIONS" "$3" "$4"; then wrk_rate "$4"; fi
 }
 
 # What wrk reported as failed in its output file (non-2xx answers, socket errors), or nothing.

@@ -126,17 +126,8 @@ fi
 echo "== the database holds $held requests ($requests generated)"
 
 echo "== start server on $base"
-# Something already answering there (a server left from an earlier run) would be measured instead.
-! curl -s --max-time 5 -o /dev/null "$base/healthz" || { echo "$base already answers: stop what listens on port $PORT or set PORT" >&2; exit 1; }
-DATABASE_URL="$db_url" GONGZHI_BIND="127.0.0.1:$PORT" GONGZHI_DATA_DIR="$WORK/data" GONGZHI_POOL_SIZE="$POOL" \
-    GONGZHI_ACCESS_TTL_SECONDS=7200 GONGZHI_LOG="${GONGZHI_LOG:-info}" "$target/release/gongzhi" serve >"$WORK/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 1200); do  # up to 10 min: new migrations may build indexes on a kept data set
-    curl -fs --max-time 30 "$base/healthz" >/dev/null 2>&1 && break
-    kill -0 "$server_pid" 2>/dev/null || { echo "server exited:" >&2; tail "$WORK/server.log" >&2; exit 1; }
-    sleep 0.5
-done
-curl -fs --max-time 30 "$base/healthz" >/dev/null || { echo "server did not come up" >&2; exit 1; }
+serve_on "$PORT" "$WORK/server.log" "$target/release/gongzhi" DATABASE_URL="$db_url" GONGZHI_DATA_DIR="$WORK/data" \
+    GONGZHI_POOL_SIZE="$POOL" GONGZHI_ACCESS_TTL_SECONDS=7200 GONGZHI_LOG="${GONGZHI_LOG:-info}"
 
 street_token=$(login "$STREET_LOGIN" "$PASSWORD"); resident_token=$(login "$RESIDENT_LOGIN" "$PASSWORD")
 [ -n "$street_token" ] && [ -n "$resident_token" ] || { echo "login failed" >&2; exit 1; }
@@ -227,12 +218,10 @@ PAIRS=${PAIRS:-5}; PAIR_SECONDS=${PAIR_SECONDS:-5}
 pair_ratios=""; pairs_left_out=""
 if [ "$PAIRS" -gt 0 ]; then
     echo "== the read against /healthz in $PAIRS alternating pairs of ${PAIR_SECONDS}s runs"
-    pair_rate() { # name script token -> $rate: requests a second, or empty when the run had errors
+    pair_rate() { # name script token -> $rate: requests a second, or empty when the run failed
         local out="$WORK/pair-$1.txt"
-        rate=""
-        run_wrk "$2" "$3" / "$CONNECTIONS" "$PAIR_SECONDS" "$out" || { echo "   wrk failed, see $out" >&2; return 0; }
-        rate=$(wrk_rate "$out")
-        [ -n "$rate" ] || echo "   errors or no requests, see $out" >&2
+        rate=$(wrk_run_rate "$2" "$3" "$PAIR_SECONDS" "$out")
+        [ -n "$rate" ] || echo "   wrk failed or the run had errors or no requests, see $out" >&2
     }
     for i in $(seq 1 "$PAIRS"); do
         if [ $(( i % 2 )) = 1 ]; then pair_rate "$i-healthz" healthz.lua ""; h=$rate; pair_rate "$i-get" get.lua "$street_token"; g=$rate
